@@ -1,0 +1,124 @@
+package dev.zerobus.station.bench;
+
+import com.databricks.zerobus.StreamConfigurationOptions;
+import com.databricks.zerobus.ZerobusProtoStream;
+import com.databricks.zerobus.ZerobusSdk;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.DescriptorProtos.DescriptorProto;
+import com.google.protobuf.DescriptorProtos.FieldDescriptorProto;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Throughput benchmarks against the emulator running as a child process. Each prints a Markdown
+ * table; every ratio in docs/performance.md comes from one run of one of these.
+ *
+ * <pre>java -jar bench/target/zerobus-bench.jar sdk [records]</pre>
+ */
+public final class BenchMain {
+  static final Path EMULATOR_JAR = Path.of("emulator/target/zerobus-emulator.jar");
+
+  public static void main(String[] args) throws Exception {
+    String which = args.length > 0 ? args[0] : "sdk";
+    int records = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
+    switch (which) {
+      case "sdk":
+        sdk(records);
+        break;
+      default:
+        System.err.println("usage: zerobus-bench sdk [records]");
+        System.exit(2);
+    }
+  }
+
+  /** The SDK driven directly: one record per call, then batches of 1000. */
+  static void sdk(int n) throws Exception {
+    List<byte[]> rows = stationOneRows(n);
+    try (EmulatorProcess emulator = EmulatorProcess.start(EMULATOR_JAR);
+        ZerobusSdk sdk = new ZerobusSdk(emulator.endpoint(), emulator.workspaceUrl())) {
+      List<Measure.Result> results = new ArrayList<>();
+      warmUp(sdk, emulator, rows);
+      results.add(single(sdk, emulator, "sdk.single", rows));
+      results.add(batched(sdk, emulator, "sdk.batch", rows, 1000));
+      System.out.printf("SDK %s against the emulator, %,d station_one records per run, %d cores%n",
+          "1.0.1", n, Runtime.getRuntime().availableProcessors());
+      System.out.println(Measure.Result.header());
+      results.forEach(r -> System.out.println(r.row()));
+      System.out.printf("batch/single throughput ratio: %.1f%n",
+          results.get(1).recordsPerSecond() / results.get(0).recordsPerSecond());
+    }
+  }
+
+  private static void warmUp(ZerobusSdk sdk, EmulatorProcess emulator, List<byte[]> rows) throws Exception {
+    List<byte[]> some = rows.subList(0, Math.min(rows.size(), 50_000));
+    single(sdk, emulator, "warmup.single", some);
+    batched(sdk, emulator, "warmup.batch", some, 1000);
+  }
+
+  static Measure.Result single(ZerobusSdk sdk, EmulatorProcess emulator, String table, List<byte[]> rows)
+      throws Exception {
+    ZerobusProtoStream stream = open(sdk, emulator, table);
+    Measure m = new Measure(emulator);
+    for (byte[] row : rows) {
+      stream.ingestRecordOffset(row);
+    }
+    stream.flush();
+    Measure.Result r = m.stop("SDK ingestRecordOffset, 1 record/call", rows.size());
+    stream.close();
+    emulator.assertRows("bench." + table, rows.size());
+    return r;
+  }
+
+  static Measure.Result batched(ZerobusSdk sdk, EmulatorProcess emulator, String table, List<byte[]> rows, int size)
+      throws Exception {
+    ZerobusProtoStream stream = open(sdk, emulator, table);
+    Measure m = new Measure(emulator);
+    for (int i = 0; i < rows.size(); i += size) {
+      stream.ingestRecordsOffset(rows.subList(i, Math.min(rows.size(), i + size)));
+    }
+    stream.flush();
+    Measure.Result r = m.stop("SDK ingestRecordsOffset, " + size + " records/call", rows.size());
+    stream.close();
+    emulator.assertRows("bench." + table, rows.size());
+    return r;
+  }
+
+  static ZerobusProtoStream open(ZerobusSdk sdk, EmulatorProcess emulator, String table) throws Exception {
+    StreamConfigurationOptions options = StreamConfigurationOptions.builder().setFlushTimeoutMs(600_000).build();
+    return sdk.createProtoStream("bench." + table, stationOne(), emulator.clientId(), emulator.clientSecret(), options)
+        .get(60, TimeUnit.SECONDS);
+  }
+
+  /** The seed's station_one table: device_name STRING, temp INT, humidity BIGINT. */
+  static DescriptorProto stationOne() {
+    return DescriptorProto.newBuilder().setName("StationOne")
+        .addField(field("device_name", 1, FieldDescriptorProto.Type.TYPE_STRING))
+        .addField(field("temp", 2, FieldDescriptorProto.Type.TYPE_INT32))
+        .addField(field("humidity", 3, FieldDescriptorProto.Type.TYPE_INT64))
+        .build();
+  }
+
+  private static FieldDescriptorProto field(String name, int number, FieldDescriptorProto.Type type) {
+    return FieldDescriptorProto.newBuilder().setName(name).setNumber(number).setType(type)
+        .setLabel(FieldDescriptorProto.Label.LABEL_OPTIONAL).build();
+  }
+
+  /** Pre-encoded rows, so the runs time the SDK and the server, not the encoding. */
+  static List<byte[]> stationOneRows(int n) throws IOException {
+    List<byte[]> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream(32);
+      CodedOutputStream c = CodedOutputStream.newInstance(bytes);
+      c.writeString(1, "sensor-" + (i % 1000));
+      c.writeInt32(2, 15 + i % 20);
+      c.writeInt64(3, 40 + i % 50);
+      c.flush();
+      out.add(bytes.toByteArray());
+    }
+    return out;
+  }
+}

@@ -1,0 +1,120 @@
+package dev.zerobus.station.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The emulator as a child process, so its CPU time is measured apart from the client's. */
+final class EmulatorProcess implements AutoCloseable {
+  final Process process;
+  final Map<String, String> settings = new HashMap<>();
+  final Path dataDir;
+
+  private EmulatorProcess(Process process, Path dataDir) {
+    this.process = process;
+    this.dataDir = dataDir;
+  }
+
+  static EmulatorProcess start(Path jar) throws IOException {
+    if (!Files.exists(jar)) {
+      throw new IllegalStateException(jar + " is missing: run mvn -B -Pbench -DskipTests package first");
+    }
+    Path dataDir = Files.createTempDirectory("bench-emulator");
+    String java = ProcessHandle.current().info().command().orElse("java");
+    List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx1g"));
+    // e.g. -Dbench.emulator.jvmArgs="-XX:StartFlightRecording=filename=emu.jfr" to profile the server side
+    String extra = System.getProperty("bench.emulator.jvmArgs", "").trim();
+    if (!extra.isEmpty()) {
+      command.addAll(List.of(extra.split("\\s+")));
+    }
+    command.addAll(List.of("-jar", jar.toString(), "--grpc-port", "0", "--workspace-port", "0", "--admin-port", "0",
+        "--data-dir", dataDir.toString()));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    EmulatorProcess emulator = new EmulatorProcess(p, dataDir);
+    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    String line;
+    while ((line = out.readLine()) != null) {
+      int eq = line.indexOf('=');
+      if (line.startsWith("  ") && eq > 0) {
+        emulator.settings.put(line.substring(0, eq).trim(), line.substring(eq + 1).trim());
+      }
+      if (line.startsWith("Admin API: ")) {
+        emulator.settings.put("ADMIN_URL", line.substring("Admin API: ".length()).split("\\s+")[0]);
+      }
+      if (line.startsWith("Tables land in")) {
+        break;
+      }
+    }
+    if (line == null) {
+      throw new IllegalStateException("the emulator exited before it was ready");
+    }
+    Thread drain = new Thread(() -> out.lines().forEach(l -> { }), "emulator-output");
+    drain.setDaemon(true);
+    drain.start();
+    return emulator;
+  }
+
+  String endpoint() {
+    return settings.get("ZEROBUS_SERVER_ENDPOINT");
+  }
+
+  String workspaceUrl() {
+    return settings.get("DATABRICKS_WORKSPACE_URL");
+  }
+
+  String clientId() {
+    return settings.get("DATABRICKS_CLIENT_ID");
+  }
+
+  String clientSecret() {
+    return settings.get("DATABRICKS_CLIENT_SECRET");
+  }
+
+  /** Rows landed in a table, read from the emulator's admin API. */
+  long rowCount(String table) throws IOException, InterruptedException {
+    var client = java.net.http.HttpClient.newHttpClient();
+    var response = client.send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create(settings.get("ADMIN_URL") + "/tables/" + table)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      return 0;
+    }
+    return new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body()).path("rows").asLong();
+  }
+
+  /** Fails the benchmark unless the table holds exactly the rows sent (no loss, no replays). */
+  void assertRows(String table, long expected) throws IOException, InterruptedException {
+    long actual = rowCount(table);
+    if (actual != expected) {
+      throw new IllegalStateException(table + " holds " + actual + " rows, expected " + expected);
+    }
+  }
+
+  /** CPU time the emulator process has used so far. */
+  Duration cpu() {
+    return process.toHandle().info().totalCpuDuration().orElseThrow();
+  }
+
+  @Override
+  public void close() throws IOException {
+    process.destroy();
+    try {
+      process.waitFor();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try (var files = Files.list(dataDir)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Files.deleteIfExists(f);
+      }
+    }
+    Files.deleteIfExists(dataDir);
+  }
+}

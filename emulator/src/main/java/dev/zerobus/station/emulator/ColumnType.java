@@ -1,0 +1,111 @@
+package dev.zerobus.station.emulator;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * A Databricks column type, as far as Zerobus can write it. The mapping to protobuf follows the
+ * one the Zerobus SDK's own proto generator uses: TINYINT/SMALLINT/INT/DATE are int32,
+ * BIGINT/TIMESTAMP/TIMESTAMP_NTZ are int64, VARIANT is a string, ARRAY is repeated, MAP is a
+ * protobuf map, STRUCT is a nested message.
+ */
+public sealed interface ColumnType {
+
+  /** The type as Databricks SQL spells it, e.g. {@code ARRAY<STRUCT<a: INT>>}. */
+  String sql();
+
+  enum Primitive implements ColumnType {
+    TINYINT("int32"),
+    SMALLINT("int32"),
+    INT("int32"),
+    BIGINT("int64"),
+    FLOAT("float"),
+    DOUBLE("double"),
+    STRING("string"),
+    BOOLEAN("bool"),
+    BINARY("bytes"),
+    DATE("int32"),
+    TIMESTAMP("int64"),
+    TIMESTAMP_NTZ("int64"),
+    VARIANT("string");
+
+    /** The protobuf scalar type this column is written as. */
+    public final String protoType;
+
+    Primitive(String protoType) {
+      this.protoType = protoType;
+    }
+
+    @Override
+    public String sql() {
+      return name();
+    }
+
+    static Primitive parse(String word) {
+      switch (word.toUpperCase(Locale.ROOT)) {
+        case "BYTE":
+          return TINYINT;
+        case "SHORT":
+          return SMALLINT;
+        case "INTEGER":
+          return INT;
+        case "LONG":
+          return BIGINT;
+        case "REAL":
+          return FLOAT;
+        case "BOOL":
+          return BOOLEAN;
+        default:
+          try {
+            return valueOf(word.toUpperCase(Locale.ROOT));
+          } catch (IllegalArgumentException e) {
+            return null;
+          }
+      }
+    }
+  }
+
+  record ArrayOf(ColumnType element) implements ColumnType {
+    @Override
+    public String sql() {
+      return "ARRAY<" + element.sql() + ">";
+    }
+  }
+
+  record MapOf(ColumnType key, ColumnType value) implements ColumnType {
+    @Override
+    public String sql() {
+      return "MAP<" + key.sql() + ", " + value.sql() + ">";
+    }
+  }
+
+  record StructOf(List<Column> fields) implements ColumnType {
+    public StructOf {
+      fields = List.copyOf(fields);
+    }
+
+    @Override
+    public String sql() {
+      return fields.stream()
+          .map(f -> f.name() + ": " + f.type().sql() + (f.nullable() ? "" : " NOT NULL"))
+          .collect(Collectors.joining(", ", "STRUCT<", ">"));
+    }
+
+    public Column field(String name) {
+      for (Column c : fields) {
+        if (c.name().equalsIgnoreCase(name)) {
+          return c;
+        }
+      }
+      return null;
+    }
+  }
+
+  /** A named column or struct field. */
+  record Column(String name, ColumnType type, boolean nullable) {
+    public String sql() {
+      return name + " " + type.sql() + (nullable ? "" : " NOT NULL");
+    }
+  }
+}

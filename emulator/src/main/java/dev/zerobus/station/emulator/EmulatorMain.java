@@ -1,0 +1,98 @@
+package dev.zerobus.station.emulator;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code java -jar zerobus-emulator.jar}: runs the emulator until interrupted. */
+@Command(name = "zerobus-emulator", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "A local Zerobus ingest server for the Databricks Zerobus SDK: gRPC streams, "
+        + "the OAuth token endpoint, landed tables as JSON Lines, and an admin API with fault injection.")
+public final class EmulatorMain implements Callable<Integer> {
+
+  @Option(names = "--host", defaultValue = "${env:ZEROBUS_EMULATOR_HOST:-127.0.0.1}",
+      description = "Address to listen on (env ZEROBUS_EMULATOR_HOST; default ${DEFAULT-VALUE}).")
+  String host;
+
+  @Option(names = "--grpc-port", defaultValue = "${env:ZEROBUS_EMULATOR_GRPC_PORT:-50051}",
+      description = "Zerobus gRPC port (env ZEROBUS_EMULATOR_GRPC_PORT; default ${DEFAULT-VALUE}).")
+  int grpcPort;
+
+  @Option(names = "--workspace-port", defaultValue = "${env:ZEROBUS_EMULATOR_WORKSPACE_PORT:-8089}",
+      description = "Workspace URL port serving /oidc/v1/token (env ZEROBUS_EMULATOR_WORKSPACE_PORT; default ${DEFAULT-VALUE}).")
+  int workspacePort;
+
+  @Option(names = "--admin-port", defaultValue = "${env:ZEROBUS_EMULATOR_ADMIN_PORT:-8088}",
+      description = "Admin API port, -1 for none (env ZEROBUS_EMULATOR_ADMIN_PORT; default ${DEFAULT-VALUE}).")
+  int adminPort;
+
+  @Option(names = "--data-dir", defaultValue = "${env:ZEROBUS_EMULATOR_DATA_DIR:-zerobus-emulator-data}",
+      description = "Where tables land as <catalog.schema.table>.jsonl (env ZEROBUS_EMULATOR_DATA_DIR; default ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(names = "--config", defaultValue = "${env:ZEROBUS_EMULATOR_CONFIG}",
+      description = "JSON declaring tables: {\"tables\": {\"catalog.schema.table\": \"col TYPE, ...\"}} (env ZEROBUS_EMULATOR_CONFIG).")
+  Path config;
+
+  @Option(names = "--strict", defaultValue = "${env:ZEROBUS_EMULATOR_STRICT:-false}",
+      description = "Refuse streams to undeclared tables (env ZEROBUS_EMULATOR_STRICT).")
+  boolean strict;
+
+  @Option(names = "--fsync", defaultValue = "${env:ZEROBUS_EMULATOR_FSYNC:-false}",
+      description = "fsync before every ack, not just flush (env ZEROBUS_EMULATOR_FSYNC).")
+  boolean fsync;
+
+  @Option(names = "--client-id", defaultValue = "${env:ZEROBUS_EMULATOR_CLIENT_ID:-" + ZerobusEmulator.DEFAULT_CLIENT_ID + "}",
+      description = "OAuth client id the token endpoint accepts (env ZEROBUS_EMULATOR_CLIENT_ID; default ${DEFAULT-VALUE}).")
+  String clientId;
+
+  @Option(names = "--client-secret", defaultValue = "${env:ZEROBUS_EMULATOR_CLIENT_SECRET:-" + ZerobusEmulator.DEFAULT_CLIENT_SECRET + "}",
+      description = "OAuth client secret it accepts (env ZEROBUS_EMULATOR_CLIENT_SECRET; default: the well-known test secret).")
+  String clientSecret;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new EmulatorMain()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    ZerobusEmulator.Builder builder = ZerobusEmulator.builder()
+        .host(host).grpcPort(grpcPort).workspacePort(workspacePort).adminPort(adminPort)
+        .dataDir(dataDir).credentials(clientId, clientSecret).strict(strict).fsync(fsync);
+    if (config != null) {
+      builder.config(config);
+    }
+    ZerobusEmulator emulator = builder.start();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      emulator.close();
+      stopped.countDown();
+    }, "emulator-shutdown"));
+    System.out.println(banner(emulator));
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+
+  /** What a client needs, ready to paste; the secret is shown only when it is the public default. */
+  String banner(ZerobusEmulator emulator) {
+    String secret = ZerobusEmulator.DEFAULT_CLIENT_SECRET.equals(emulator.clientSecret())
+        ? emulator.clientSecret() : "(as given by --client-secret / ZEROBUS_EMULATOR_CLIENT_SECRET)";
+    StringBuilder out = new StringBuilder();
+    out.append("Zerobus emulator ready. Point a client at it with:\n");
+    out.append("  ZEROBUS_SERVER_ENDPOINT=").append(emulator.zerobusEndpoint()).append('\n');
+    out.append("  DATABRICKS_WORKSPACE_URL=").append(emulator.workspaceUrl()).append('\n');
+    out.append("  DATABRICKS_CLIENT_ID=").append(emulator.clientId()).append('\n');
+    out.append("  DATABRICKS_CLIENT_SECRET=").append(secret).append('\n');
+    out.append("Java SDK: new ZerobusSdk(\"").append(emulator.zerobusEndpoint()).append("\", \"")
+        .append(emulator.workspaceUrl()).append("\")\n");
+    if (emulator.adminUrl() != null) {
+      out.append("Admin API: ").append(emulator.adminUrl()).append("  (GET /tables, GET /tables/{table}/rows, POST /faults/...)\n");
+    }
+    out.append("Tables land in ").append(emulator.dataDir().toAbsolutePath()).append(" as <catalog.schema.table>.jsonl");
+    return out.toString();
+  }
+}

@@ -1,0 +1,380 @@
+package dev.zerobus.station.emulator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A local Zerobus: the gRPC ingest service the SDK streams to, the workspace's OAuth token
+ * endpoint it authenticates with, and an admin API, each on its own loopback port. Acknowledged
+ * rows land in {@code <dataDir>/<catalog.schema.table>.jsonl}.
+ *
+ * <pre>{@code
+ * try (ZerobusEmulator emulator = ZerobusEmulator.builder().start()) {
+ *   ZerobusSdk sdk = new ZerobusSdk(emulator.zerobusEndpoint(), emulator.workspaceUrl());
+ *   // create streams with emulator.clientId() / emulator.clientSecret() ...
+ *   List<JsonNode> rows = emulator.rows("main.default.events");
+ * }
+ * }</pre>
+ */
+public final class ZerobusEmulator implements AutoCloseable {
+  public static final String DEFAULT_CLIENT_ID = "emulator-client";
+  public static final String DEFAULT_CLIENT_SECRET = "emulator-secret";
+  /** gRPC messages up to this size are accepted; a batch must fit in one message. */
+  public static final int MAX_MESSAGE_BYTES = 64 << 20;
+
+  private final Builder settings;
+  private final Path dataDir;
+  private final TokenIssuer tokens;
+  private final Faults faults;
+  private final TableCatalog catalog;
+  private final ScheduledExecutorService scheduler;
+  private final ZerobusService service;
+  private final HttpServer workspace;
+  private final HttpServer admin;
+  private final int grpcPort;
+  private Server grpc;
+
+  private ZerobusEmulator(Builder b) throws IOException {
+    this.settings = b;
+    this.dataDir = b.dataDir != null ? b.dataDir : Files.createTempDirectory("zerobus-emulator");
+    this.tokens = new TokenIssuer(b.clientId, b.clientSecret, b.tokenTtl, Clock.systemUTC());
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "emulator-scheduler");
+      t.setDaemon(true);
+      return t;
+    });
+    this.catalog = new TableCatalog(dataDir, b.declaredTables, b.strict, b.fsync);
+    ZerobusService[] serviceRef = new ZerobusService[1];
+    this.faults = new Faults(table -> serviceRef[0].releaseAcks(table));
+    this.service = new ZerobusService(catalog, faults, scheduler);
+    serviceRef[0] = service;
+    boolean started = false;
+    HttpServer ws = null;
+    HttpServer adm = null;
+    try {
+      this.grpc = grpcServer(b.grpcPort).start();
+      this.grpcPort = grpc.getPort();
+      ws = HttpJson.start(b.host, b.workspacePort, "emulator-workspace",
+          Map.of("/", new TokenEndpoint(tokens, faults)));
+      adm = b.adminPort < 0 ? null : HttpJson.start(b.host, b.adminPort, "emulator-admin", Map.of("/", new AdminApi(this)));
+      started = true;
+    } finally {
+      this.workspace = ws;
+      this.admin = adm;
+      if (!started) {
+        close();
+      }
+    }
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The Zerobus endpoint to give the SDK ({@code new ZerobusSdk(zerobusEndpoint(), workspaceUrl())}). */
+  public String zerobusEndpoint() {
+    return "http://" + settings.host + ":" + grpcPort;
+  }
+
+  /** The workspace (Unity Catalog) URL the SDK fetches tokens from. */
+  public String workspaceUrl() {
+    return "http://" + settings.host + ":" + workspace.getAddress().getPort();
+  }
+
+  /** The admin API's base URL, or null when it is off. */
+  public String adminUrl() {
+    return admin == null ? null : "http://" + settings.host + ":" + admin.getAddress().getPort();
+  }
+
+  public int grpcPort() {
+    return grpcPort;
+  }
+
+  public int workspacePort() {
+    return workspace.getAddress().getPort();
+  }
+
+  public int adminPort() {
+    return admin == null ? -1 : admin.getAddress().getPort();
+  }
+
+  public String clientId() {
+    return settings.clientId;
+  }
+
+  public String clientSecret() {
+    return settings.clientSecret;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  public Faults faults() {
+    return faults;
+  }
+
+  /** Names of the tables that exist, declared or created by streams. */
+  public List<String> tables() {
+    List<String> out = new ArrayList<>();
+    catalog.tables().forEach(t -> out.add(t.name()));
+    return out;
+  }
+
+  /** Rows landed in a table so far (0 for a table that does not exist). */
+  public long rowCount(String table) {
+    LandedTable t = catalog.table(table);
+    return t == null ? 0 : t.rowCount();
+  }
+
+  /** The table's columns in CREATE TABLE syntax, or null (no such table, or a schemaless JSON one). */
+  public String columns(String table) {
+    LandedTable t = catalog.table(table);
+    return t == null || t.schema() == null ? null : t.schema().sql();
+  }
+
+  /**
+   * Every landed row of a table, oldest first: {@code {"stream_id", "offset", "index", "row"}},
+   * where offset is the stream's request offset and index the record's place in that request.
+   */
+  public List<JsonNode> rows(String table) {
+    LandedTable t = catalog.table(table);
+    if (t == null) {
+      return List.of();
+    }
+    try {
+      List<String> lines = t.readLines(0, Integer.MAX_VALUE);
+      List<JsonNode> out = new ArrayList<>(lines.size());
+      for (String line : lines) {
+        out.add(HttpJson.MAPPER.readTree(line));
+      }
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Just the {@code row} objects of {@link #rows}. */
+  public List<JsonNode> rowValues(String table) {
+    List<JsonNode> out = new ArrayList<>();
+    for (JsonNode r : rows(table)) {
+      out.add(r.get("row"));
+    }
+    return out;
+  }
+
+  /** Open streams, as the admin API lists them. */
+  public List<Map<String, Object>> streams() {
+    List<Map<String, Object>> out = new ArrayList<>();
+    service.streams(null).forEach(s -> out.add(s.describe()));
+    return out;
+  }
+
+  /**
+   * Sends CloseStreamSignal to every open stream on the table (or all: {@link Faults#ANY_TABLE}),
+   * and closes those streams after {@code after}, as the service does before moving a stream.
+   *
+   * @return how many streams were signalled
+   */
+  public int sendCloseSignal(String table, Duration after) {
+    return service.sendCloseSignal(table, after);
+  }
+
+  /**
+   * Stops the gRPC server (every open stream fails with UNAVAILABLE), stays down for
+   * {@code downtime}, and starts again on the same port. Landed rows and tokens survive.
+   */
+  public synchronized void restart(Duration downtime) {
+    grpc.shutdownNow();
+    service.abortAll(Status.UNAVAILABLE.withDescription("emulator restarting"));
+    try {
+      grpc.awaitTermination(10, TimeUnit.SECONDS);
+      Thread.sleep(downtime.toMillis());
+      grpc = grpcServer(grpcPort).start();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while restarting", e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen on port " + grpcPort + " again", e);
+    }
+  }
+
+  /** Empties all tables, forgets the undeclared ones and clears every fault. */
+  public void reset() {
+    faults.clear();
+    try {
+      catalog.reset();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The settings a client needs, as printed at start-up. */
+  public Map<String, String> clientSettings() {
+    Map<String, String> out = new LinkedHashMap<>();
+    out.put("ZEROBUS_SERVER_ENDPOINT", zerobusEndpoint());
+    out.put("DATABRICKS_WORKSPACE_URL", workspaceUrl());
+    out.put("DATABRICKS_CLIENT_ID", clientId());
+    out.put("DATABRICKS_CLIENT_SECRET", clientSecret());
+    return out;
+  }
+
+  ZerobusService service() {
+    return service;
+  }
+
+  TableCatalog catalog() {
+    return catalog;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (grpc != null) {
+      grpc.shutdownNow();
+      try {
+        grpc.awaitTermination(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    HttpJson.stop(workspace);
+    HttpJson.stop(admin);
+    scheduler.shutdownNow();
+    catalog.close();
+  }
+
+  private Server grpcServer(int port) {
+    return NettyServerBuilder.forAddress(new InetSocketAddress(settings.host, port))
+        .addService(ServerInterceptors.intercept(service, new CallGate(tokens)))
+        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+        // Handle messages on the transport thread: our handlers never wait on the network, and a
+        // hop to an executor per message costs more than the work itself for single records.
+        .directExecutor()
+        .build();
+  }
+
+  /** Emulator settings; every port defaults to 0 (any free port). */
+  public static final class Builder {
+    private String host = "127.0.0.1";
+    private int grpcPort;
+    private int workspacePort;
+    private int adminPort;
+    private Path dataDir;
+    private String clientId = DEFAULT_CLIENT_ID;
+    private String clientSecret = DEFAULT_CLIENT_SECRET;
+    private Duration tokenTtl = Duration.ofHours(1);
+    private boolean strict;
+    private boolean fsync;
+    private final Map<String, TableSchema> declaredTables = new LinkedHashMap<>();
+
+    private Builder() {}
+
+    /** The address to listen on (default 127.0.0.1; 0.0.0.0 in a container). */
+    public Builder host(String host) {
+      this.host = host;
+      return this;
+    }
+
+    public Builder grpcPort(int port) {
+      this.grpcPort = port;
+      return this;
+    }
+
+    public Builder workspacePort(int port) {
+      this.workspacePort = port;
+      return this;
+    }
+
+    /** The admin API's port; -1 turns it off. */
+    public Builder adminPort(int port) {
+      this.adminPort = port;
+      return this;
+    }
+
+    /** Where tables land; default: a new temporary directory. */
+    public Builder dataDir(Path dir) {
+      this.dataDir = dir;
+      return this;
+    }
+
+    public Builder credentials(String clientId, String clientSecret) {
+      this.clientId = clientId;
+      this.clientSecret = clientSecret;
+      return this;
+    }
+
+    public Builder tokenTtl(Duration ttl) {
+      this.tokenTtl = ttl;
+      return this;
+    }
+
+    /** Refuse streams to tables that were not declared (as the real service does). */
+    public Builder strict(boolean strict) {
+      this.strict = strict;
+      return this;
+    }
+
+    /** fsync each write group before acknowledging (default: flush to the OS only). */
+    public Builder fsync(boolean fsync) {
+      this.fsync = fsync;
+      return this;
+    }
+
+    /** Declares a table by its column list in CREATE TABLE syntax. */
+    public Builder table(String name, String columns) {
+      declaredTables.put(name, TableSchema.parse(columns));
+      return this;
+    }
+
+    /**
+     * Declares the tables of a JSON config: {@code {"tables": {"cat.sch.tbl": "a INT, b STRING"}}}
+     * (a value may also be {@code {"columns": "..."}}).
+     */
+    public Builder config(Path file) throws IOException {
+      JsonNode root = HttpJson.MAPPER.readTree(file.toFile());
+      JsonNode tables = root.path("tables");
+      if (!tables.isObject()) {
+        throw new IllegalArgumentException(file + ": expected {\"tables\": {\"catalog.schema.table\": \"col TYPE, ...\"}}");
+      }
+      for (Iterator<Map.Entry<String, JsonNode>> it = tables.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        JsonNode v = e.getValue();
+        String columns = v.isTextual() ? v.asText() : v.path("columns").asText(null);
+        if (columns == null) {
+          throw new IllegalArgumentException(file + ": table " + e.getKey() + " needs a column list");
+        }
+        try {
+          table(e.getKey(), columns);
+        } catch (IllegalArgumentException bad) {
+          throw new IllegalArgumentException(file + ": table " + e.getKey() + ": " + bad.getMessage(), bad);
+        }
+      }
+      return this;
+    }
+
+    public ZerobusEmulator start() throws IOException {
+      return new ZerobusEmulator(this);
+    }
+  }
+}
