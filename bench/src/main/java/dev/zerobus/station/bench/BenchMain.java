@@ -11,13 +11,24 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * Throughput benchmarks against the emulator running as a child process. Each prints a Markdown
  * table; every ratio in docs/performance.md comes from one run of one of these.
  *
- * <pre>java -jar bench/target/zerobus-bench.jar sdk [records]</pre>
+ * <pre>
+ * java -jar bench/target/zerobus-bench.jar sdk [records]
+ * java -jar bench/target/zerobus-bench.jar encoder
+ * </pre>
  */
 public final class BenchMain {
   static final Path EMULATOR_JAR = Path.of("emulator/target/zerobus-emulator.jar");
@@ -29,9 +40,40 @@ public final class BenchMain {
       case "sdk":
         sdk(records);
         break;
+      case "encoder":
+        encoder();
+        break;
       default:
-        System.err.println("usage: zerobus-bench sdk [records]");
+        System.err.println("usage: zerobus-bench sdk [records] | encoder");
         System.exit(2);
+    }
+  }
+
+  /** JSON to protobuf: the core encoder against Jackson tree + DynamicMessage, with JMH (1 fork, 5 x 2 s). */
+  static void encoder() throws Exception {
+    Options options = new OptionsBuilder()
+        .include(EncoderBench.class.getName())
+        .forks(1)
+        .warmupIterations(3).warmupTime(TimeValue.seconds(2))
+        .measurementIterations(5).measurementTime(TimeValue.seconds(2))
+        .jvmArgs("-Xmx1g")
+        .build();
+    Map<String, Map<String, Result<?>>> byShape = new TreeMap<>();
+    for (RunResult run : new Runner(options).run()) {
+      String shape = run.getParams().getParam("shape");
+      String method = run.getParams().getBenchmark().substring(run.getParams().getBenchmark().lastIndexOf('.') + 1);
+      byShape.computeIfAbsent(shape, k -> new TreeMap<>()).put(method, run.getPrimaryResult());
+    }
+    System.out.println();
+    System.out.println("| shape | JSON bytes/record | core records/s | core MB/s | Jackson tree + DynamicMessage records/s | MB/s | core / baseline |");
+    System.out.println("|---|---:|---:|---:|---:|---:|---:|");
+    for (Map.Entry<String, Map<String, Result<?>>> e : byShape.entrySet()) {
+      double bytes = EncoderBench.averageBytes(e.getKey());
+      Result<?> core = e.getValue().get("core");
+      Result<?> base = e.getValue().get("jacksonDynamicMessage");
+      System.out.printf("| %s | %.0f | %,.0f ± %,.0f | %.1f | %,.0f ± %,.0f | %.1f | %.2f |%n", e.getKey(), bytes,
+          core.getScore(), core.getScoreError(), core.getScore() * bytes / 1e6,
+          base.getScore(), base.getScoreError(), base.getScore() * bytes / 1e6, core.getScore() / base.getScore());
     }
   }
 

@@ -1,0 +1,53 @@
+package dev.zerobus.station.core;
+
+/**
+ * A record that cannot be written to its table: wrong type, out of range, unknown or missing
+ * field, malformed JSON. The message names the table, the record (in a batch) and the field.
+ */
+public final class EncodeException extends Exception {
+  private final String table;
+  private final String field;
+  private final String reason;
+  private final int index;
+
+  public EncodeException(String table, String field, String reason) {
+    this(table, field, reason, -1);
+  }
+
+  private EncodeException(String table, String field, String reason, int index) {
+    super(null, null, false, false);
+    this.table = table;
+    this.field = field;
+    this.reason = reason;
+    this.index = index;
+  }
+
+  /** The same problem, placed at record {@code index} of a batch. */
+  public EncodeException at(int index) {
+    return new EncodeException(table, field, reason, index);
+  }
+
+  public String table() {
+    return table;
+  }
+
+  /** The field's path, e.g. {@code location.lat} or {@code tags[2]}; null when the record as a whole is wrong. */
+  public String field() {
+    return field;
+  }
+
+  public String reason() {
+    return reason;
+  }
+
+  /** The record's index in its batch, or -1. */
+  public int index() {
+    return index;
+  }
+
+  @Override
+  public String getMessage() {
+    return "table " + table + (index >= 0 ? ", record " + index : "") + (field != null ? ", field '" + field + "'" : "")
+        + ": " + reason;
+  }
+}

@@ -1,0 +1,49 @@
+package dev.zerobus.station.core;
+
+import java.time.Instant;
+
+/**
+ * A table's streams at a glance.
+ *
+ * @param state the least healthy lane's state
+ * @param openedAt when the current stream of the first open lane was created (null: none open)
+ * @param streamsOpened streams created so far (more than the lane count means replacements)
+ * @param recordsAccepted records handed to the SDK (replays not counted again)
+ * @param recordsDurable records Zerobus acknowledged as durable
+ * @param recordsFailed records given up on (non-retryable errors)
+ * @param recordsReplayed records sent again on a new stream after the SDK gave one up
+ * @param inflightRecords handed to the SDK, not yet durable
+ * @param queuedRecords waiting for the SDK
+ * @param lastError the most recent stream error, or null
+ */
+public record TableHealth(
+    String table,
+    String tableName,
+    StreamState state,
+    Instant openedAt,
+    long streamsOpened,
+    long recordsAccepted,
+    long recordsDurable,
+    long recordsFailed,
+    long recordsReplayed,
+    long inflightRecords,
+    long queuedRecords,
+    String lastError) {
+
+  /** A lane's condition, in order of health: a table reports its worst lane. */
+  public enum StreamState {
+    /** Working, or idle with no stream opened yet. */
+    IDLE,
+    OPEN,
+    OPENING,
+    /** The SDK gave a stream up; a new one is being opened and unacknowledged records will be replayed. */
+    RECOVERING,
+    /** A non-retryable error (credentials, permission, schema); ingest is refused until the cooldown ends. */
+    FAILED,
+    CLOSED
+  }
+
+  public boolean streamActive() {
+    return state == StreamState.OPEN;
+  }
+}
