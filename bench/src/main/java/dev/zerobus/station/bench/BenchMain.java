@@ -28,6 +28,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * <pre>
  * java -jar bench/target/zerobus-bench.jar sdk [records]
  * java -jar bench/target/zerobus-bench.jar encoder
+ * java -jar bench/target/zerobus-bench.jar bridge [sdk records] [seconds per wrk run]
  * </pre>
  */
 public final class BenchMain {
@@ -43,8 +44,11 @@ public final class BenchMain {
       case "encoder":
         encoder();
         break;
+      case "bridge":
+        BridgeBench.run(args.length > 1 ? records : 300_000, args.length > 2 ? Integer.parseInt(args[2]) : 15, 64);
+        break;
       default:
-        System.err.println("usage: zerobus-bench sdk [records] | encoder");
+        System.err.println("usage: zerobus-bench sdk [records] | encoder | bridge [sdk records] [seconds per run]");
         System.exit(2);
     }
   }

@@ -48,6 +48,13 @@ public final class Env {
     return new Env(values);
   }
 
+  /** These settings over this environment (e.g. a local emulator's endpoints and credentials). */
+  public Env with(Map<String, String> overrides) {
+    Map<String, String> merged = new HashMap<>(values);
+    merged.putAll(overrides);
+    return new Env(merged);
+  }
+
   public Optional<String> get(String name) {
     String v = values.get(name);
     return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.trim());

@@ -64,6 +64,10 @@ public final class RecordEncoder {
     this.root = new MessagePlan(definition.descriptor(), definition, new HashMap<>());
   }
 
+  public EncoderOptions options() {
+    return options;
+  }
+
   /** Encodes one JSON object. */
   public byte[] encode(byte[] json) throws EncodeException {
     return encode(json, 0, json.length);

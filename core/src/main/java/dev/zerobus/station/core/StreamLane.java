@@ -219,13 +219,14 @@ final class StreamLane {
     for (Submission s : group) {
       tickets.add(s.ticket());
     }
-    queuedRecords.addAndGet(-records.size());
     int permits = Math.min(records.size(), settings.maxInflightRecords());
     while (!window.tryAcquire(permits, POLL_MILLIS, TimeUnit.MILLISECONDS)) {
       if (streamLost) {
         reopen();
       }
     }
+    // Counted as queued until the window lets it go, so a full window backs up into 429s.
+    queuedRecords.addAndGet(-records.size());
     Batch batch = new Batch(tickets, records, permits);
     if (!ensureStream(batch)) {
       return;

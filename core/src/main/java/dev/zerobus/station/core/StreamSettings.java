@@ -10,7 +10,9 @@ import java.time.Duration;
  *     holds only within a lane
  * @param maxBatchRecords records coalesced into one SDK batch call at most
  * @param maxBatchBytes bytes in one SDK batch call at most (a batch must fit one gRPC message)
- * @param linger how long a lane waits for more single records before sending a partial batch
+ * @param linger how long a lane waits for more records before sending a partial batch; 0 (the
+ *     default) sends at once, and records that arrive while a call is under way go together in
+ *     the next one, which batches under load without delaying a lone record
  * @param maxInflightRecords records per lane handed to the SDK and not yet durable; when full,
  *     new records queue
  * @param maxQueuedRecords records per lane waiting for the SDK; past this, ingest is refused with
@@ -38,7 +40,7 @@ public record StreamSettings(
     Duration reopenBackoffMax,
     Duration failedCooldown) {
 
-  public static final StreamSettings DEFAULTS = new StreamSettings(1, 1000, 4 << 20, Duration.ofMillis(5), 50_000,
+  public static final StreamSettings DEFAULTS = new StreamSettings(1, 1000, 4 << 20, Duration.ZERO, 50_000,
       10_000, 3, Duration.ofSeconds(2), Duration.ofSeconds(15), Duration.ofSeconds(60), Duration.ofSeconds(30),
       Duration.ofSeconds(10));
 

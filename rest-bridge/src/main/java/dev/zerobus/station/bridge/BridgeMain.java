@@ -1,0 +1,240 @@
+package dev.zerobus.station.bridge;
+
+import dev.zerobus.station.core.ConfigException;
+import dev.zerobus.station.core.Credentials;
+import dev.zerobus.station.core.EncoderOptions;
+import dev.zerobus.station.core.Env;
+import dev.zerobus.station.core.StationConfig;
+import dev.zerobus.station.core.StreamManager;
+import dev.zerobus.station.core.StreamSettings;
+import dev.zerobus.station.core.TableRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code java -jar zerobus-station.jar [--local] [--config config.json] [--port 8000] ...} */
+@Command(name = "zerobus-station", mixinStandardHelpOptions = true, sortOptions = false,
+    versionProvider = BridgeMain.Version.class,
+    description = "REST bridge into Databricks tables through Zerobus: POST /ingest/{table}, GET /health,"
+        + " POST /flush/{table}, GET /ready, /metrics, /docs.")
+public final class BridgeMain implements Callable<Integer> {
+  static final Path LOCAL_CONFIG = Path.of("config", "config.local.json");
+  static final Path LOCAL_EMULATOR_TABLES = Path.of("config", "emulator-tables.json");
+
+  @Option(names = "--config", defaultValue = "${env:ZEROBUS_CONFIG}",
+      description = "config.json listing the tables (env ZEROBUS_CONFIG; default config.json, or with --local "
+          + "config/config.local.json when config.json does not exist).")
+  Path config;
+
+  @Option(names = "--env-file", defaultValue = "${env:ZEROBUS_ENV_FILE:-.env}",
+      description = "Credentials and overrides as KEY=VALUE lines; the environment wins (default ${DEFAULT-VALUE}).")
+  Path envFile;
+
+  @Option(names = "--host", defaultValue = "${env:ZEROBUS_BRIDGE_HOST:-127.0.0.1}",
+      description = "Address to listen on; 0.0.0.0 for all (env ZEROBUS_BRIDGE_HOST; default ${DEFAULT-VALUE}).")
+  String host;
+
+  @Option(names = "--port", defaultValue = "${env:ZEROBUS_BRIDGE_PORT:-8000}",
+      description = "Port to listen on (env ZEROBUS_BRIDGE_PORT; default ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--local", defaultValue = "${env:ZEROBUS_LOCAL:-false}",
+      description = "Start the Zerobus emulator alongside and use it instead of Databricks (env ZEROBUS_LOCAL).")
+  boolean local;
+
+  @Option(names = "--emulator-jar", defaultValue = "${env:ZEROBUS_EMULATOR_JAR:-emulator/target/zerobus-emulator.jar}",
+      description = "The emulator for --local (default ${DEFAULT-VALUE}).")
+  Path emulatorJar;
+
+  @Option(names = "--emulator-data-dir", defaultValue = "${env:ZEROBUS_EMULATOR_DATA_DIR:-zerobus-emulator-data}",
+      description = "Where --local lands tables (default ${DEFAULT-VALUE}).")
+  Path emulatorDataDir;
+
+  @Option(names = "--ack-timeout-seconds", defaultValue = "${env:ZEROBUS_BRIDGE_ACK_TIMEOUT_SECONDS:-30}",
+      description = "How long a request waits for Zerobus before 504 (default ${DEFAULT-VALUE}).")
+  int ackTimeoutSeconds;
+
+  @Option(names = "--max-body-bytes", defaultValue = "${env:ZEROBUS_BRIDGE_MAX_BODY_BYTES:-10485760}",
+      description = "Larger request bodies get 413 (default ${DEFAULT-VALUE}).")
+  long maxBodyBytes;
+
+  @Option(names = "--accept-partial-batches", defaultValue = "${env:ZEROBUS_BRIDGE_ACCEPT_PARTIAL_BATCHES:-false}",
+      description = "Ingest the valid records of a batch with invalid ones (default: refuse the whole batch).")
+  boolean acceptPartialBatches;
+
+  @Option(names = "--ignore-unknown-fields", defaultValue = "${env:ZEROBUS_IGNORE_UNKNOWN_FIELDS:-false}",
+      description = "Drop fields a table does not have instead of refusing the record.")
+  boolean ignoreUnknownFields;
+
+  @Option(names = "--max-string-length", defaultValue = "${env:ZEROBUS_MAX_STRING_LENGTH:-0}",
+      description = "Refuse strings longer than this many characters (0: no limit).")
+  int maxStringLength;
+
+  @Option(names = "--auth-tokens-file", defaultValue = "${env:ZEROBUS_BRIDGE_TOKENS_FILE}",
+      description = "Bearer tokens and their tables: {\"tokens\": [{\"token\": \"...\", \"tables\": [\"station_one\"]}]}."
+          + " Or set ZEROBUS_BRIDGE_TOKENS=token=table1,table2;token2=*. Without either, no auth.")
+  Path authTokensFile;
+
+  @Option(names = "--tls-keystore", defaultValue = "${env:ZEROBUS_BRIDGE_TLS_KEYSTORE}",
+      description = "Serve HTTPS with this PKCS#12 (or .jks) keystore; password in ZEROBUS_BRIDGE_TLS_KEYSTORE_PASSWORD.")
+  Path tlsKeystore;
+
+  @Option(names = "--tls-cert", defaultValue = "${env:ZEROBUS_BRIDGE_TLS_CERT}",
+      description = "Serve HTTPS with this PEM certificate chain (with --tls-key).")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", defaultValue = "${env:ZEROBUS_BRIDGE_TLS_KEY}",
+      description = "The PEM PKCS#8 private key for --tls-cert.")
+  Path tlsKey;
+
+  @Option(names = "--streams-per-table", defaultValue = "${env:ZEROBUS_STREAMS_PER_TABLE:-1}",
+      description = "Zerobus streams per table (default ${DEFAULT-VALUE}).")
+  int streamsPerTable;
+
+  @Option(names = "--max-inflight-records", defaultValue = "${env:ZEROBUS_MAX_INFLIGHT_RECORDS:-50000}",
+      description = "Records per stream handed to the SDK and not yet acknowledged (default ${DEFAULT-VALUE}).")
+  int maxInflightRecords;
+
+  @Option(names = "--max-queued-records", defaultValue = "${env:ZEROBUS_MAX_QUEUED_RECORDS:-10000}",
+      description = "Records per stream waiting for the SDK before requests get 429 (default ${DEFAULT-VALUE}).")
+  int maxQueuedRecords;
+
+  @Option(names = "--linger-ms", defaultValue = "${env:ZEROBUS_LINGER_MS:-0}",
+      description = "How long records wait for others to share an SDK batch call; 0 sends at once and batches"
+          + " whatever arrives meanwhile (default ${DEFAULT-VALUE}).")
+  int lingerMs;
+
+  @Option(names = "--shutdown-timeout-seconds", defaultValue = "${env:ZEROBUS_SHUTDOWN_TIMEOUT_SECONDS:-30}",
+      description = "How long shutdown waits for in-flight requests and acks (default ${DEFAULT-VALUE}).")
+  int shutdownTimeoutSeconds;
+
+  public static void main(String[] args) {
+    // Undertow and XNIO log through jboss-logging: send that to SLF4J like the rest.
+    System.setProperty("org.jboss.logging.provider", "slf4j");
+    int code = new CommandLine(new BridgeMain())
+        .setExecutionExceptionHandler((e, cmd, parsed) -> {
+          cmd.getErr().println("zerobus-station: " + e.getMessage());
+          return e instanceof ConfigException || e instanceof IllegalArgumentException ? 2 : 1;
+        })
+        .execute(args);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Path configFile = configFile();
+    Env env = Env.load(List.of(envFile, configFile.toAbsolutePath().getParent().resolve(".env")));
+    LocalEmulator emulator = null;
+    if (local) {
+      emulator = LocalEmulator.start(emulatorJar, emulatorArguments());
+      env = env.with(emulator.clientSettings());
+    }
+    try {
+      StationConfig stationConfig = StationConfig.load(configFile, env);
+      TableRegistry registry = TableRegistry.build(stationConfig, new EncoderOptions(ignoreUnknownFields, maxStringLength));
+      Credentials credentials = Credentials.from(env);
+      StreamSettings streams = StreamSettings.DEFAULTS.withStreamsPerTable(streamsPerTable)
+          .withLimits(maxInflightRecords, maxQueuedRecords)
+          .withBatching(StreamSettings.DEFAULTS.maxBatchRecords(), Duration.ofMillis(lingerMs));
+      BridgeSettings settings = bridgeSettings(env);
+      StreamManager manager = new StreamManager(registry, credentials, streams);
+      BridgeServer server = new BridgeServer(registry, manager, settings).start();
+      CountDownLatch stopped = new CountDownLatch(1);
+      LocalEmulator localEmulator = emulator;
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        server.shutdown();
+        if (localEmulator != null) {
+          localEmulator.close();
+        }
+        stopped.countDown();
+      }, "zerobus-station-shutdown"));
+      System.out.println(banner(server, registry, emulator));
+      System.out.flush();
+      stopped.await();
+      return 0;
+    } catch (RuntimeException e) {
+      if (emulator != null) {
+        emulator.close();
+      }
+      throw e;
+    }
+  }
+
+  private Path configFile() {
+    if (config != null) {
+      return config;
+    }
+    Path standard = Path.of("config.json");
+    if (local && !Files.exists(standard)) {
+      return LOCAL_CONFIG;
+    }
+    if (!Files.exists(standard)) {
+      throw new ConfigException("config.json not found: copy config/config.example.json to config.json and edit it,"
+          + " point --config at yours, or run with --local to try it against the emulator");
+    }
+    return standard;
+  }
+
+  private List<String> emulatorArguments() {
+    List<String> args = new ArrayList<>(List.of("--data-dir", emulatorDataDir.toString()));
+    if (Files.exists(LOCAL_EMULATOR_TABLES) && (config == null || config.equals(LOCAL_CONFIG))) {
+      args.addAll(List.of("--config", LOCAL_EMULATOR_TABLES.toString()));
+    }
+    return args;
+  }
+
+  private BridgeSettings bridgeSettings(Env env) throws Exception {
+    BridgeSettings settings = BridgeSettings.defaults(host, port)
+        .withLimits(Duration.ofSeconds(ackTimeoutSeconds), maxBodyBytes, acceptPartialBatches)
+        .withShutdownTimeout(Duration.ofSeconds(shutdownTimeoutSeconds));
+    if (authTokensFile != null) {
+      settings = settings.withAuth(BearerAuth.load(authTokensFile));
+    } else if (env.get("ZEROBUS_BRIDGE_TOKENS").isPresent()) {
+      settings = settings.withAuth(BearerAuth.parse(env.get("ZEROBUS_BRIDGE_TOKENS").get()));
+    }
+    if (tlsKeystore != null) {
+      char[] password = env.get("ZEROBUS_BRIDGE_TLS_KEYSTORE_PASSWORD").orElse("").toCharArray();
+      settings = settings.withTls(Tls.fromKeystore(tlsKeystore, password));
+    } else if (tlsCert != null || tlsKey != null) {
+      if (tlsCert == null || tlsKey == null) {
+        throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+      }
+      settings = settings.withTls(Tls.fromPem(tlsCert, tlsKey));
+    }
+    return settings;
+  }
+
+  private static String banner(BridgeServer server, TableRegistry registry, LocalEmulator emulator) {
+    StringBuilder out = new StringBuilder();
+    out.append("Zerobus Station ").append(BridgeServer.version()).append(" on ").append(server.url()).append('\n');
+    out.append("  Zerobus: ").append(registry.config().databricks().serverEndpoint()).append(emulator != null ? " (local emulator)" : "")
+        .append('\n');
+    for (String key : registry.keys()) {
+      out.append("  POST ").append(server.url()).append("/ingest/").append(key).append("  ->  ")
+          .append(registry.find(key).orElseThrow().tableName()).append('\n');
+    }
+    out.append("  API docs: ").append(server.url()).append("/docs   metrics: ").append(server.url()).append("/metrics");
+    if (emulator != null && emulator.adminUrl() != null) {
+      String first = registry.tables().iterator().next().tableName().toLowerCase();
+      out.append("\n  Landed rows: curl ").append(emulator.adminUrl()).append("/tables/").append(first).append("/rows");
+    }
+    return out.toString();
+  }
+
+  /** The jar's version for --version. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"zerobus-station " + BridgeServer.version()};
+    }
+  }
+}

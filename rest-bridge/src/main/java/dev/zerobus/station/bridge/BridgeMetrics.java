@@ -1,0 +1,60 @@
+package dev.zerobus.station.bridge;
+
+import dev.zerobus.station.core.StreamManager;
+import dev.zerobus.station.core.TableHealth;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+
+/** The bridge's Prometheus metrics, written in the text format by the Prometheus Java client. */
+final class BridgeMetrics {
+  private static final double[] LATENCY_BUCKETS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+      5, 10, 30, 60};
+
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+
+  final Counter requests = Counter.builder().name("zerobus_bridge_requests")
+      .help("HTTP requests by endpoint, table and status").labelNames("endpoint", "table", "status").register(registry);
+  final Histogram requestSeconds = Histogram.builder().name("zerobus_bridge_request_duration_seconds")
+      .help("Time from request start to response, by endpoint").labelNames("endpoint")
+      .classicUpperBounds(LATENCY_BUCKETS).classicOnly().register(registry);
+  final Counter recordsRejected = Counter.builder().name("zerobus_bridge_records_rejected")
+      .help("Records refused as invalid (HTTP 400)").labelNames("table").register(registry);
+  final Counter recordsIngested = Counter.builder().name("zerobus_bridge_records_ingested")
+      .help("Records handed to the Zerobus stream manager").labelNames("table").register(registry);
+  final Counter recordsAcked = Counter.builder().name("zerobus_bridge_records_acked")
+      .help("Records Zerobus acknowledged as durable").labelNames("table").register(registry);
+  final Counter recordsFailed = Counter.builder().name("zerobus_bridge_records_failed")
+      .help("Records that could not be written (non-retryable stream errors)").labelNames("table").register(registry);
+  final Histogram ackSeconds = Histogram.builder().name("zerobus_bridge_ack_latency_seconds")
+      .help("Time from request start to Zerobus's durable ack, by table").labelNames("table")
+      .classicUpperBounds(LATENCY_BUCKETS).classicOnly().register(registry);
+
+  BridgeMetrics(StreamManager manager) {
+    GaugeWithCallback.builder().name("zerobus_bridge_inflight_records")
+        .help("Records handed to the SDK and not yet acknowledged, by table").labelNames("table")
+        .callback(cb -> manager.health().forEach(h -> cb.call(h.inflightRecords(), h.table())))
+        .register(registry);
+    GaugeWithCallback.builder().name("zerobus_bridge_queued_records")
+        .help("Records waiting for the SDK, by table").labelNames("table")
+        .callback(cb -> manager.health().forEach(h -> cb.call(h.queuedRecords(), h.table())))
+        .register(registry);
+    GaugeWithCallback.builder().name("zerobus_bridge_stream_open")
+        .help("1 when the table's stream is open").labelNames("table")
+        .callback(cb -> manager.health().forEach(h -> cb.call(h.state() == TableHealth.StreamState.OPEN ? 1 : 0, h.table())))
+        .register(registry);
+  }
+
+  String contentType() {
+    return writer.getContentType();
+  }
+
+  void write(OutputStream out) throws IOException {
+    writer.write(out, registry.scrape());
+  }
+}

@@ -1,0 +1,254 @@
+package dev.zerobus.station.bridge;
+
+import dev.zerobus.station.core.BackpressureException;
+import dev.zerobus.station.core.EncodeException;
+import dev.zerobus.station.core.IngestTicket;
+import dev.zerobus.station.core.RecordEncoder.Batch;
+import dev.zerobus.station.core.RecordEncoder.BatchFormat;
+import dev.zerobus.station.core.StreamManager;
+import dev.zerobus.station.core.StreamUnavailableException;
+import dev.zerobus.station.core.TableDefinition;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.RequestTooBigException;
+import io.undertow.util.Headers;
+import io.undertow.util.SameThreadExecutor;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * {@code POST /ingest/{table}}: one JSON record, a JSON array, or NDJSON. The body is read and
+ * encoded without blocking (large bodies are encoded on a worker thread), handed to the stream
+ * manager as one batch, and answered when the SDK has taken it or, with wait_for_ack=true, when
+ * Zerobus has made it durable: both are futures, so no thread waits per request.
+ */
+final class IngestHandler implements HttpHandler {
+  /** Bodies above this are encoded on a worker thread rather than the I/O thread. */
+  private static final int INLINE_ENCODE_BYTES = 64 * 1024;
+
+  private final Tables tables;
+  private final StreamManager manager;
+  private final BridgeSettings settings;
+  private final BridgeMetrics metrics;
+
+  IngestHandler(Tables tables, StreamManager manager, BridgeSettings settings, BridgeMetrics metrics) {
+    this.tables = tables;
+    this.manager = manager;
+    this.settings = settings;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void handleRequest(HttpServerExchange exchange) {
+    TableDefinition table = tables.authorized(exchange);
+    if (table == null) {
+      return;
+    }
+    BatchFormat format = format(exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE));
+    if (format == null) {
+      String type = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
+      Json.error(exchange, 415, "Unsupported Content-Type '" + type + "': send application/json (one record or an array)"
+          + " or application/x-ndjson" + (type.startsWith("application/x-www-form-urlencoded")
+              ? " (curl -d sends form encoding unless you add -H 'Content-Type: application/json')" : ""));
+      return;
+    }
+    Boolean waitForAck = flag(exchange, "wait_for_ack", false);
+    Boolean partial = flag(exchange, "accept_partial", settings.acceptPartialBatches());
+    if (waitForAck == null || partial == null) {
+      return;
+    }
+    if (exchange.getRequestContentLength() > settings.maxBodyBytes()) {
+      tooBig(exchange, table);
+      return;
+    }
+    exchange.setMaxEntitySize(settings.maxBodyBytes());
+    long started = System.nanoTime();
+    exchange.getRequestReceiver().receiveFullBytes((ex, body) -> {
+      if (body.length > INLINE_ENCODE_BYTES) {
+        ex.dispatch(() -> ingest(ex, table, body, format, waitForAck, partial, started));
+      } else {
+        ingest(ex, table, body, format, waitForAck, partial, started);
+      }
+    }, (ex, error) -> {
+      if (error instanceof RequestTooBigException) {
+        tooBig(ex, table);
+      } else {
+        Json.error(ex, 400, "Cannot read the request body: " + error.getMessage());
+      }
+    });
+  }
+
+  private void ingest(HttpServerExchange exchange, TableDefinition table, byte[] body, BatchFormat format,
+      boolean waitForAck, boolean acceptPartial, long started) {
+    Batch batch;
+    try {
+      batch = table.encoder().encodeBatch(body, format);
+    } catch (EncodeException e) {
+      metrics.recordsRejected.labelValues(table.key()).inc();
+      Json.error(exchange, 400, "Validation error: " + e.getMessage(), where(e));
+      return;
+    }
+    if (batch.total() == 0) {
+      Json.error(exchange, 400, "Validation error: table " + table.key() + ": the body holds no records");
+      return;
+    }
+    List<Map<String, Object>> rejected = new ArrayList<>();
+    batch.rejected().forEach(e -> rejected.add(rejection(e)));
+    if (!rejected.isEmpty()) {
+      metrics.recordsRejected.labelValues(table.key()).inc(rejected.size());
+      if (!acceptPartial || batch.records().isEmpty()) {
+        String message = batch.single() ? "Validation error: " + batch.rejected().get(0).getMessage()
+            : "Validation error: " + rejected.size() + " of " + batch.total() + " records are invalid, so none were"
+                + " ingested (first: " + batch.rejected().get(0).getMessage() + ")";
+        Map<String, Object> details = batch.single() ? where(batch.rejected().get(0)) : Map.of("rejected", rejected);
+        Json.error(exchange, 400, message, details);
+        return;
+      }
+    }
+
+    IngestTicket ticket;
+    try {
+      ticket = manager.ingest(table.key(), batch.records());
+    } catch (BackpressureException e) {
+      Json.retryLater(exchange, 429, e.getMessage(), e.retryAfter());
+      return;
+    } catch (StreamUnavailableException e) {
+      Json.retryLater(exchange, 503, e.getMessage(), e.retryAfter());
+      return;
+    }
+    int records = batch.records().size();
+    metrics.recordsIngested.labelValues(table.key()).inc(records);
+    ticket.durable().whenComplete((ok, failure) -> {
+      if (failure == null) {
+        metrics.recordsAcked.labelValues(table.key()).inc(records);
+        metrics.ackSeconds.labelValues(table.key()).observe((System.nanoTime() - started) / 1e9);
+      } else {
+        metrics.recordsFailed.labelValues(table.key()).inc(records);
+      }
+    });
+
+    CompletableFuture<?> answerWhen = (waitForAck ? ticket.durable() : ticket.accepted()).copy()
+        .orTimeout(settings.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    exchange.dispatch(SameThreadExecutor.INSTANCE, () -> answerWhen.whenComplete((ok, failure) -> {
+      if (failure == null) {
+        Json.send(exchange, 200, success(table, batch, rejected, waitForAck, ticket));
+      } else {
+        failed(exchange, table, records, waitForAck, unwrap(failure));
+      }
+    }));
+  }
+
+  private Map<String, Object> success(TableDefinition table, Batch batch, List<Map<String, Object>> rejected,
+      boolean waitForAck, IngestTicket ticket) {
+    int records = batch.records().size();
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("status", rejected.isEmpty() ? "success" : "partial");
+    body.put("table", table.key());
+    body.put("message", batch.single() ? "Record ingested successfully"
+        : rejected.isEmpty() ? records + " records ingested successfully"
+        : records + " of " + batch.total() + " records ingested, " + rejected.size() + " rejected");
+    body.put("wait_for_ack", waitForAck);
+    body.put("records", records);
+    body.put("offset", ticket.accepted().getNow(-1L));
+    body.put("durable", ticket.durable().isDone() && !ticket.durable().isCompletedExceptionally());
+    if (!batch.single()) {
+      body.put("rejected", rejected);
+    }
+    return body;
+  }
+
+  private void failed(HttpServerExchange exchange, TableDefinition table, int records, boolean waitForAck, Throwable e) {
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("table", table.key());
+    details.put("records", records);
+    if (e instanceof TimeoutException) {
+      details.put("may_still_land", true);
+      String waited = waitForAck ? "for Zerobus to acknowledge" : "for the Zerobus stream to take";
+      Json.error(exchange, 504, "Timed out after " + settings.ackTimeout().toSeconds() + " s waiting " + waited + " "
+          + records + " record(s) of table " + table.key() + "; they are queued and may still land, so a retry may"
+          + " write them twice", details);
+    } else {
+      details.put("may_still_land", false);
+      Json.error(exchange, 500, "Zerobus did not take the record(s) of table " + table.key() + ": " + e.getMessage(),
+          details);
+    }
+  }
+
+  private static void tooBig(HttpServerExchange exchange, TableDefinition table) {
+    Json.error(exchange, 413, "Request body too large for table " + table.key() + ": the limit is "
+        + exchange.getMaxEntitySize() + " bytes; split the batch");
+  }
+
+  /** The table and field of a refused record, beside the error message. */
+  private static Map<String, Object> where(EncodeException e) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("table", e.table());
+    r.put("field", e.field());
+    return r;
+  }
+
+  private static Map<String, Object> rejection(EncodeException e) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    if (e.index() >= 0) {
+      r.put("index", e.index());
+    }
+    r.put("field", e.field());
+    r.put("error", e.getMessage());
+    return r;
+  }
+
+  /** JSON unless it says NDJSON; null for a content type that is neither. */
+  static BatchFormat format(String contentType) {
+    if (contentType == null || contentType.isBlank()) {
+      return BatchFormat.JSON;
+    }
+    String type = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    switch (type) {
+      case "application/x-ndjson":
+      case "application/ndjson":
+      case "application/jsonl":
+      case "application/x-jsonlines":
+        return BatchFormat.NDJSON;
+      case "application/json":
+      case "text/json":
+        return BatchFormat.JSON;
+      default:
+        return type.endsWith("+json") ? BatchFormat.JSON : null;
+    }
+  }
+
+  /** A boolean query parameter as FastAPI reads them (true/false, 1/0, yes/no, on/off); null after a 400. */
+  static Boolean flag(HttpServerExchange exchange, String name, boolean dflt) {
+    var values = exchange.getQueryParameters().get(name);
+    if (values == null || values.isEmpty()) {
+      return dflt;
+    }
+    switch (values.getFirst().toLowerCase(Locale.ROOT)) {
+      case "true":
+      case "1":
+      case "yes":
+      case "on":
+        return true;
+      case "false":
+      case "0":
+      case "no":
+      case "off":
+        return false;
+      default:
+        Json.error(exchange, 400, "Validation error: query parameter " + name + " must be true or false, got '"
+            + values.getFirst() + "'");
+        return null;
+    }
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+  }
+}

@@ -1,0 +1,162 @@
+package dev.zerobus.station.bridge;
+
+import dev.zerobus.station.core.IngestRefusedException;
+import dev.zerobus.station.core.StreamManager;
+import dev.zerobus.station.core.TableDefinition;
+import dev.zerobus.station.core.TableHealth;
+import dev.zerobus.station.core.TableHealth.StreamState;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import io.undertow.util.SameThreadExecutor;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** {@code GET /}, {@code /health}, {@code /health/{table}}, {@code /ready}, {@code POST /flush/{table}}, {@code /metrics}. */
+final class StatusHandlers {
+  private final Tables tables;
+  private final StreamManager manager;
+  private final BridgeSettings settings;
+  private final BridgeMetrics metrics;
+  private final String version;
+
+  StatusHandlers(Tables tables, StreamManager manager, BridgeSettings settings, BridgeMetrics metrics, String version) {
+    this.tables = tables;
+    this.manager = manager;
+    this.settings = settings;
+    this.metrics = metrics;
+    this.version = version;
+  }
+
+  /** The seed's service description. */
+  void root(HttpServerExchange exchange) {
+    Map<String, Object> endpoints = new LinkedHashMap<>();
+    for (String key : tables.registry().keys()) {
+      endpoints.put(key, Map.of("ingest", "/ingest/" + key, "health", "/health/" + key, "flush", "/flush/" + key));
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("service", "Zerobus Station");
+    body.put("version", version);
+    body.put("tables", tables.registry().keys());
+    body.put("endpoints", endpoints);
+    body.put("docs", "/docs");
+    Json.send(exchange, 200, body);
+  }
+
+  /** Liveness: the process answers; lists the tables with an open stream, as the seed did. */
+  void health(HttpServerExchange exchange) {
+    List<String> active = new ArrayList<>();
+    manager.health().forEach(h -> {
+      if (h.streamActive()) {
+        active.add(h.table());
+      }
+    });
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("status", "healthy");
+    body.put("active_streams", active);
+    Json.send(exchange, 200, body);
+  }
+
+  void tableHealth(HttpServerExchange exchange) {
+    TableDefinition table = tables.find(exchange);
+    if (table == null) {
+      return;
+    }
+    TableHealth h = manager.health(table.key());
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("table", table.key());
+    body.put("table_name", table.tableName());
+    body.put("stream_active", h.streamActive());
+    body.put("status", h.state() == StreamState.FAILED ? "unhealthy"
+        : h.state() == StreamState.RECOVERING ? "degraded" : "healthy");
+    body.put("state", h.state().name());
+    body.put("opened_at", h.openedAt() == null ? null : h.openedAt().toString());
+    body.put("streams_opened", h.streamsOpened());
+    body.put("records_accepted", h.recordsAccepted());
+    body.put("records_durable", h.recordsDurable());
+    body.put("records_failed", h.recordsFailed());
+    body.put("records_replayed", h.recordsReplayed());
+    body.put("inflight_records", h.inflightRecords());
+    body.put("queued_records", h.queuedRecords());
+    body.put("last_error", h.lastError());
+    Json.send(exchange, 200, body);
+  }
+
+  /** Readiness: a token can be fetched and a stream opened for every table (opens them if needed). */
+  void ready(HttpServerExchange exchange) {
+    Map<String, CompletableFuture<Void>> opening = new LinkedHashMap<>();
+    for (String key : tables.registry().keys()) {
+      CompletableFuture<Void> f;
+      try {
+        f = manager.open(key).copy().orTimeout(settings.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      } catch (IngestRefusedException e) {
+        f = CompletableFuture.failedFuture(e);
+      }
+      opening.put(key, f);
+    }
+    CompletableFuture<Void> all = CompletableFuture.allOf(opening.values().toArray(new CompletableFuture<?>[0]));
+    exchange.dispatch(SameThreadExecutor.INSTANCE, () -> all.whenComplete((ok, ignored) -> {
+      Map<String, String> states = new LinkedHashMap<>();
+      boolean ready = true;
+      for (Map.Entry<String, CompletableFuture<Void>> e : opening.entrySet()) {
+        try {
+          e.getValue().join();
+          states.put(e.getKey(), "ready");
+        } catch (CompletionException failure) {
+          ready = false;
+          Throwable cause = failure.getCause();
+          states.put(e.getKey(), cause instanceof TimeoutException ? "timed out opening a stream" : cause.getMessage());
+        }
+      }
+      if (ready) {
+        Json.send(exchange, 200, Map.of("status", "ready", "tables", states));
+      } else {
+        Json.error(exchange, 503, "Not ready: cannot open a Zerobus stream for every table", Map.of("tables", states));
+      }
+    }));
+  }
+
+  /** Waits, without holding a thread, until everything sent to the table so far is durable. */
+  void flush(HttpServerExchange exchange) {
+    TableDefinition table = tables.authorized(exchange);
+    if (table == null) {
+      return;
+    }
+    TableHealth h = manager.health(table.key());
+    if (h.streamsOpened() == 0 && h.queuedRecords() == 0 && h.inflightRecords() == 0) {
+      Json.send(exchange, 200, Map.of("status", "no_active_stream", "table", table.key(),
+          "message", "No active stream for table " + table.key()));
+      return;
+    }
+    CompletableFuture<Void> flushed = manager.flush(table.key()).copy()
+        .orTimeout(settings.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    exchange.dispatch(SameThreadExecutor.INSTANCE, () -> flushed.whenComplete((ok, failure) -> {
+      if (failure == null) {
+        Json.send(exchange, 200, Map.of("status", "success", "table", table.key(),
+            "message", "All pending records flushed"));
+      } else if (failure instanceof TimeoutException || failure.getCause() instanceof TimeoutException) {
+        Json.error(exchange, 504, "Records of table " + table.key() + " were not all durable after "
+            + settings.ackTimeout().toSeconds() + " s; they may still land", Map.of("table", table.key()));
+      } else {
+        Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+        Json.error(exchange, 500, "Flushing table " + table.key() + " failed: " + cause.getMessage(),
+            Map.of("table", table.key()));
+      }
+    }));
+  }
+
+  void metrics(HttpServerExchange exchange) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+    metrics.write(out);
+    exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, metrics.contentType());
+    exchange.getResponseSender().send(ByteBuffer.wrap(out.toByteArray()));
+  }
+}
