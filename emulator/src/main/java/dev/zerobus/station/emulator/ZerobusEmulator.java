@@ -43,6 +43,8 @@ public final class ZerobusEmulator implements AutoCloseable {
 
   private final Builder settings;
   private final Path dataDir;
+  /** A data directory the emulator made itself, deleted on close. */
+  private final boolean temporaryDataDir;
   private final TokenIssuer tokens;
   private final Faults faults;
   private final TableCatalog catalog;
@@ -55,6 +57,7 @@ public final class ZerobusEmulator implements AutoCloseable {
 
   private ZerobusEmulator(Builder b) throws IOException {
     this.settings = b;
+    this.temporaryDataDir = b.dataDir == null;
     this.dataDir = b.dataDir != null ? b.dataDir : Files.createTempDirectory("zerobus-emulator");
     this.tokens = new TokenIssuer(b.clientId, b.clientSecret, b.tokenTtl, Clock.systemUTC());
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -262,6 +265,16 @@ public final class ZerobusEmulator implements AutoCloseable {
     HttpJson.stop(admin);
     scheduler.shutdownNow();
     catalog.close();
+    if (temporaryDataDir) {
+      try (var files = Files.list(dataDir)) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          Files.deleteIfExists(f);
+        }
+        Files.deleteIfExists(dataDir);
+      } catch (IOException e) {
+        // a temporary directory left behind is harmless
+      }
+    }
   }
 
   private Server grpcServer(int port) {
@@ -312,7 +325,7 @@ public final class ZerobusEmulator implements AutoCloseable {
       return this;
     }
 
-    /** Where tables land; default: a new temporary directory. */
+    /** Where tables land; default: a new temporary directory, deleted on close. */
     public Builder dataDir(Path dir) {
       this.dataDir = dir;
       return this;

@@ -44,11 +44,11 @@ public final class BridgeServer implements AutoCloseable {
     String version = version();
     Tables tables = new Tables(registry, settings.auth());
     StatusHandlers status = new StatusHandlers(tables, manager, settings, metrics, version);
+    boolean strictFields = registry.tables().stream().noneMatch(t -> t.encoder().options().ignoreUnknownFields());
     byte[] openApi;
     try {
       openApi = Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(
-          OpenApi.document(registry, version, settings.auth() != null,
-              !registry.tables().iterator().next().encoder().options().ignoreUnknownFields()));
+          OpenApi.document(registry, version, settings.auth() != null, strictFields));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
