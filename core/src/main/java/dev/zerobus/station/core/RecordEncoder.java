@@ -105,7 +105,18 @@ public final class RecordEncoder {
    */
   public byte[] encodeValue(Map<String, ?> record) throws EncodeException {
     ProtoWriter w = new ProtoWriter(128);
-    writeValueMessage(record, root, w, "");
+    writeValueMessage(record, root, w, "", true);
+    return w.toByteArray();
+  }
+
+  /**
+   * Encodes just the given top-level fields, without the required-field check. Protobuf merges
+   * concatenated messages (a later scalar wins), so appending the result to an encoded record adds
+   * these fields to it: the connector uses this for Kafka metadata columns on JSON and protobuf values.
+   */
+  public byte[] encodeFields(Map<String, ?> fields) throws EncodeException {
+    ProtoWriter w = new ProtoWriter(64);
+    writeValueMessage(fields, root, w, "", false);
     return w.toByteArray();
   }
 
@@ -417,7 +428,12 @@ public final class RecordEncoder {
   // ---------------------------------------------------------------- value-tree front end
 
   private void writeValueMessage(Map<?, ?> record, MessagePlan plan, ProtoWriter w, String path) throws EncodeException {
-    FieldSet seen = plan.required.isEmpty() ? null : new FieldSet(plan.fieldCount);
+    writeValueMessage(record, plan, w, path, true);
+  }
+
+  private void writeValueMessage(Map<?, ?> record, MessagePlan plan, ProtoWriter w, String path, boolean whole)
+      throws EncodeException {
+    FieldSet seen = !whole || plan.required.isEmpty() ? null : new FieldSet(plan.fieldCount);
     for (Map.Entry<?, ?> e : record.entrySet()) {
       if (!(e.getKey() instanceof String name)) {
         throw new EncodeException(table, path.isEmpty() ? null : path, "record keys must be strings, got " + e.getKey());
@@ -448,7 +464,9 @@ public final class RecordEncoder {
         writeValue(v, f, w, fieldPath, true);
       }
     }
-    checkRequired(plan, seen, path);
+    if (whole) {
+      checkRequired(plan, seen, path);
+    }
   }
 
   private void writeValueList(Object v, FieldPlan f, ProtoWriter w, String path) throws EncodeException {

@@ -1,0 +1,72 @@
+package dev.zerobus.station.connector;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One partition's delivery state: which Kafka offsets have been handed to Zerobus and which of
+ * those are durable. The committable offset never passes a record that is not durable, so a crash
+ * or rebalance can only make records land twice, never be lost.
+ */
+final class PartitionOffsets {
+  /** Records [first, last] of the partition went to Zerobus together; durable completes on the ack. */
+  private record Pending(long first, long last, CompletableFuture<Void> durable) {}
+
+  private final Deque<Pending> pending = new ArrayDeque<>();
+  /** Offsets below this have been handled: sent to Zerobus, skipped or dead-lettered. -1: nothing yet. */
+  private long handledUpTo = -1;
+
+  /** Whether Connect is handing this record over again (after a retriable put); it was sent already. */
+  synchronized boolean alreadyHandled(long offset) {
+    return offset < handledUpTo;
+  }
+
+  synchronized void sent(long first, long last, CompletableFuture<Void> durable) {
+    pending.addLast(new Pending(first, last, durable));
+    handledUpTo = Math.max(handledUpTo, last + 1);
+  }
+
+  /** A record that needs no Zerobus ack (a skipped tombstone, a dead-lettered record). */
+  synchronized void handled(long offset) {
+    handledUpTo = Math.max(handledUpTo, offset + 1);
+  }
+
+  /**
+   * The offset to commit (the next record to read): everything below it is durable or needed no
+   * ack. -1 when nothing has been handled yet.
+   */
+  synchronized long committable() {
+    while (!pending.isEmpty()) {
+      CompletableFuture<Void> head = pending.peekFirst().durable();
+      if (!head.isDone() || head.isCompletedExceptionally()) {
+        return pending.peekFirst().first();
+      }
+      pending.removeFirst();
+    }
+    return handledUpTo;
+  }
+
+  /** Futures of the records not yet known durable, oldest first. */
+  synchronized List<CompletableFuture<Void>> outstanding() {
+    List<CompletableFuture<Void>> out = new ArrayList<>(pending.size());
+    for (Pending p : pending) {
+      if (!p.durable().isDone()) {
+        out.add(p.durable());
+      }
+    }
+    return out;
+  }
+
+  synchronized long unackedRecords() {
+    long n = 0;
+    for (Pending p : pending) {
+      if (!p.durable().isDone()) {
+        n += p.last() - p.first() + 1;
+      }
+    }
+    return n;
+  }
+}

@@ -1,0 +1,53 @@
+package dev.zerobus.station.connector;
+
+import dev.zerobus.station.core.Credentials;
+import dev.zerobus.station.core.DatabricksSettings;
+import dev.zerobus.station.core.EncoderOptions;
+import dev.zerobus.station.core.Env;
+import dev.zerobus.station.core.StationConfig;
+import dev.zerobus.station.core.TableRegistry;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Builds core's table registry and credentials from the connector's settings: the bridge's
+ * config.json (by path or inline), with the connector's endpoint and credential settings over the
+ * worker's environment over the file.
+ */
+final class StationSetup {
+  private StationSetup() {}
+
+  static Env env(ZerobusSinkConfig config) {
+    Map<String, String> overrides = new HashMap<>();
+    put(overrides, DatabricksSettings.SERVER_ENDPOINT_ENV, config.getString(ZerobusSinkConfig.SERVER_ENDPOINT));
+    put(overrides, DatabricksSettings.WORKSPACE_URL_ENV, config.getString(ZerobusSinkConfig.WORKSPACE_URL));
+    put(overrides, DatabricksSettings.WORKSPACE_ID_ENV, config.getString(ZerobusSinkConfig.WORKSPACE_ID));
+    put(overrides, StationConfig.TABLES_DIR_ENV, config.getString(ZerobusSinkConfig.TABLES_DIR));
+    put(overrides, Credentials.CLIENT_ID, config.getString(ZerobusSinkConfig.CLIENT_ID));
+    put(overrides, Credentials.CLIENT_SECRET, config.clientSecret());
+    return Env.of(System.getenv()).with(overrides);
+  }
+
+  /** @throws dev.zerobus.station.core.ConfigException naming the file, table and field at fault */
+  static TableRegistry registry(ZerobusSinkConfig config, Env env) {
+    String file = config.getString(ZerobusSinkConfig.CONFIG_FILE);
+    StationConfig station;
+    if (!file.isBlank()) {
+      station = StationConfig.load(Path.of(file), env);
+    } else {
+      Path tablesDir = Path.of(env.get(StationConfig.TABLES_DIR_ENV).orElse("tables"));
+      station = StationConfig.parse(config.getString(ZerobusSinkConfig.CONFIG_JSON),
+          Path.of(ZerobusSinkConfig.CONFIG_JSON), tablesDir, env);
+    }
+    EncoderOptions options = new EncoderOptions(config.ignoreUnknownFields(),
+        config.getInt(ZerobusSinkConfig.STRING_MAX_LENGTH));
+    return TableRegistry.build(station, options);
+  }
+
+  private static void put(Map<String, String> m, String name, String value) {
+    if (value != null && !value.isBlank()) {
+      m.put(name, value.trim());
+    }
+  }
+}

@@ -1,0 +1,347 @@
+package dev.zerobus.station.connector;
+
+import dev.zerobus.station.core.StreamSettings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.Width;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
+
+/**
+ * Every setting of the sink, with its group, documentation, validator and recommender. The
+ * reference in docs/connector-config.md is generated from {@link #CONFIG_DEF} (see {@link ConfigDocs}).
+ */
+public final class ZerobusSinkConfig extends AbstractConfig {
+  static final String GROUP_TABLES = "Tables";
+  static final String GROUP_ZEROBUS = "Zerobus";
+  static final String GROUP_ROUTING = "Routing";
+  static final String GROUP_RECORDS = "Records";
+  static final String GROUP_DELIVERY = "Delivery";
+  static final String GROUP_STREAMS = "Streams";
+
+  public static final String CONFIG_FILE = "zerobus.config.file";
+  public static final String CONFIG_JSON = "zerobus.config.json";
+  public static final String TABLES_DIR = "zerobus.tables.dir";
+  public static final String SERVER_ENDPOINT = "zerobus.server.endpoint";
+  public static final String WORKSPACE_URL = "zerobus.workspace.url";
+  public static final String WORKSPACE_ID = "zerobus.workspace.id";
+  public static final String CLIENT_ID = "zerobus.client.id";
+  public static final String CLIENT_SECRET = "zerobus.client.secret";
+  public static final String TOPIC_TABLES = "topic.tables";
+  public static final String TOPIC_TABLE_REGEX = "topic.table.regex";
+  public static final String TOPIC_TABLE_REPLACEMENT = "topic.table.replacement";
+  public static final String VALUE_FORMAT = "value.format";
+  public static final String NULL_VALUES = "null.values";
+  public static final String UNKNOWN_FIELDS = "unknown.fields";
+  public static final String STRING_MAX_LENGTH = "string.max.length";
+  public static final String METADATA_COLUMNS = "metadata.columns";
+  public static final String FLUSH_ON_COMMIT = "flush.on.commit";
+  public static final String FLUSH_TIMEOUT_MS = "flush.timeout.ms";
+  public static final String STREAMS_PER_TABLE = "streams.per.table";
+  public static final String MAX_BATCH_RECORDS = "max.batch.records";
+  public static final String MAX_INFLIGHT_RECORDS = "max.inflight.records";
+  public static final String MAX_QUEUED_RECORDS = "max.queued.records";
+  public static final String LINGER_MS = "linger.ms";
+  public static final String RECOVERY_RETRIES = "stream.recovery.retries";
+  public static final String RECOVERY_BACKOFF_MS = "stream.recovery.backoff.ms";
+  public static final String RECOVERY_TIMEOUT_MS = "stream.recovery.timeout.ms";
+  public static final String ACK_TIMEOUT_MS = "stream.ack.timeout.ms";
+  public static final String RETRY_BACKOFF_MS = "retry.backoff.ms";
+
+  /** How String and byte[] values are read. */
+  public enum ValueFormat {
+    /** JSON when the value starts with '{' (a protobuf record never does), protobuf otherwise. */
+    AUTO,
+    JSON,
+    /** Already-encoded protobuf bytes of the table's message; checked against the descriptor. */
+    PROTOBUF
+  }
+
+  /** What a record with a null value (a tombstone) does. */
+  public enum NullValues {
+    IGNORE,
+    FAIL
+  }
+
+  /** Kafka metadata a table may have columns for. */
+  public enum MetadataKind {
+    TOPIC,
+    PARTITION,
+    OFFSET,
+    TIMESTAMP,
+    KEY
+  }
+
+  public static final ConfigDef CONFIG_DEF = define();
+
+  private static ConfigDef define() {
+    ConfigDef def = new ConfigDef();
+    int order = 0;
+    def.define(CONFIG_FILE, Type.STRING, "", Importance.HIGH,
+        "Path of the station's config.json (the same file the REST bridge reads): Databricks endpoints and the tables, "
+            + "with their schemas in tables/<key>/schema.proto beside it (or in zerobus.tables.dir). "
+            + "Set this or zerobus.config.json.",
+        GROUP_TABLES, ++order, Width.LONG, "Config file");
+    def.define(CONFIG_JSON, Type.STRING, "", Importance.HIGH,
+        "The same config.json content inline, for workers that cannot see a file. Tables declared this way need "
+            + "their fields[] list unless zerobus.tables.dir holds their schema.proto.",
+        GROUP_TABLES, ++order, Width.LONG, "Config JSON");
+    def.define(TABLES_DIR, Type.STRING, "", Importance.LOW,
+        "Folder of <table key>/schema.proto files. Default: tables/ beside the config file.",
+        GROUP_TABLES, ++order, Width.LONG, "Tables folder");
+
+    order = 0;
+    def.define(SERVER_ENDPOINT, Type.STRING, "", Importance.HIGH,
+        "Zerobus endpoint, e.g. https://<workspace-id>.zerobus.<region>.cloud.databricks.com; "
+            + "overrides databricks.server_endpoint of the config file.",
+        GROUP_ZEROBUS, ++order, Width.LONG, "Zerobus endpoint");
+    def.define(WORKSPACE_URL, Type.STRING, "", Importance.HIGH,
+        "Workspace URL, where OAuth tokens come from; overrides databricks.workspace_url.",
+        GROUP_ZEROBUS, ++order, Width.LONG, "Workspace URL");
+    def.define(WORKSPACE_ID, Type.STRING, "", Importance.LOW,
+        "Workspace id; overrides databricks.workspace_id.",
+        GROUP_ZEROBUS, ++order, Width.MEDIUM, "Workspace id");
+    def.define(CLIENT_ID, Type.STRING, "", Importance.HIGH,
+        "Service principal client id. Empty: the worker's DATABRICKS_CLIENT_ID environment variable.",
+        GROUP_ZEROBUS, ++order, Width.MEDIUM, "Client id");
+    def.define(CLIENT_SECRET, Type.PASSWORD, "", Importance.HIGH,
+        "Service principal secret. Empty: the worker's DATABRICKS_CLIENT_SECRET environment variable. "
+            + "Prefer a config provider reference such as ${env:DATABRICKS_CLIENT_SECRET}; it is never logged.",
+        GROUP_ZEROBUS, ++order, Width.MEDIUM, "Client secret");
+
+    order = 0;
+    def.define(TOPIC_TABLES, Type.LIST, "", new TopicTablesValidator(), Importance.MEDIUM,
+        "Explicit topic-to-table routes, topic:table_key pairs separated by commas. Checked first.",
+        GROUP_ROUTING, ++order, Width.LONG, "Topic to table");
+    def.define(TOPIC_TABLE_REGEX, Type.STRING, "", new RegexValidator(), Importance.MEDIUM,
+        "A regular expression matched against the whole topic name; a matching topic goes to the table key "
+            + "made by topic.table.replacement. Checked after topic.tables. Topics matching neither go to the "
+            + "table whose key is the topic name.",
+        GROUP_ROUTING, ++order, Width.LONG, "Topic regex");
+    def.define(TOPIC_TABLE_REPLACEMENT, Type.STRING, "$1", Importance.MEDIUM,
+        "The table key for a topic matching topic.table.regex; $1, $2 ... are its groups.",
+        GROUP_ROUTING, ++order, Width.MEDIUM, "Table key replacement");
+
+    order = 0;
+    def.define(VALUE_FORMAT, Type.STRING, "auto", enumValidator(ValueFormat.values()), Importance.MEDIUM,
+        "How String and byte[] values are read: json, protobuf (already-encoded bytes of the table's message, "
+            + "checked against its schema), or auto (JSON when the value starts with '{', protobuf otherwise). "
+            + "Struct values (any converter with schemas) and Map values (schemaless JSON) need no setting.",
+        GROUP_RECORDS, ++order, Width.SHORT, "Value format", enumRecommender(ValueFormat.values()));
+    def.define(NULL_VALUES, Type.STRING, "ignore", enumValidator(NullValues.values()), Importance.MEDIUM,
+        "Records with a null value (tombstones): ignore them (their offsets are committed) or fail them "
+            + "(dead-letter queue or task failure, per errors.tolerance).",
+        GROUP_RECORDS, ++order, Width.SHORT, "Null values", enumRecommender(NullValues.values()));
+    def.define(UNKNOWN_FIELDS, Type.STRING, "reject", ConfigDef.ValidString.in("reject", "ignore"), Importance.MEDIUM,
+        "A value field the table has no column for: reject the record, or ignore the field.",
+        GROUP_RECORDS, ++order, Width.SHORT, "Unknown fields", recommender(List.of("reject", "ignore")));
+    def.define(STRING_MAX_LENGTH, Type.INT, 0, Range.atLeast(0), Importance.LOW,
+        "Longest string value taken, in characters; 0 means no limit.",
+        GROUP_RECORDS, ++order, Width.SHORT, "String length limit");
+    def.define(METADATA_COLUMNS, Type.LIST, "", new MetadataColumnsValidator(), Importance.MEDIUM,
+        "Kafka metadata written into columns, for downstream deduplication: kind:column pairs, kinds "
+            + "topic, partition, offset, timestamp, key. E.g. topic:_kafka_topic,partition:_kafka_partition,"
+            + "offset:_kafka_offset. A column is filled only in tables that have it; the value's own field of "
+            + "that name is overwritten.",
+        GROUP_RECORDS, ++order, Width.LONG, "Metadata columns", enumRecommender(MetadataKind.values()));
+
+    order = 0;
+    def.define(FLUSH_ON_COMMIT, Type.BOOLEAN, true, Importance.MEDIUM,
+        "Before offsets are committed (and before partitions are given up in a rebalance), wait up to "
+            + "flush.timeout.ms for the records put so far to become durable, so the commit covers them. "
+            + "Off: commit only what is already durable, never waiting.",
+        GROUP_DELIVERY, ++order, Width.SHORT, "Flush on commit");
+    def.define(FLUSH_TIMEOUT_MS, Type.LONG, 30_000L, Range.atLeast(0), Importance.LOW,
+        "The longest an offset commit waits for acknowledgements; what is not durable by then is committed "
+            + "at the next commit (or read again by the partition's next owner).",
+        GROUP_DELIVERY, ++order, Width.SHORT, "Flush timeout (ms)");
+    def.define(RETRY_BACKOFF_MS, Type.LONG, 1_000L, Range.atLeast(0), Importance.LOW,
+        "When Zerobus cannot take records now (stream being replaced, in-flight limit reached), the pause before "
+            + "Connect hands the same records to the task again.",
+        GROUP_DELIVERY, ++order, Width.SHORT, "Retry backoff (ms)");
+
+    StreamSettings d = StreamSettings.DEFAULTS;
+    order = 0;
+    def.define(STREAMS_PER_TABLE, Type.INT, d.streamsPerTable(), Range.between(1, 64), Importance.MEDIUM,
+        "Zerobus streams per table in each task (one stream is capped by the service near 15,000 rows/s); "
+            + "a partition always uses the same stream, so its order holds.",
+        GROUP_STREAMS, ++order, Width.SHORT, "Streams per table");
+    def.define(MAX_BATCH_RECORDS, Type.INT, d.maxBatchRecords(), Range.between(1, 100_000), Importance.LOW,
+        "Records in one Zerobus batch call at most.",
+        GROUP_STREAMS, ++order, Width.SHORT, "Batch size");
+    def.define(MAX_INFLIGHT_RECORDS, Type.INT, d.maxInflightRecords(), Range.atLeast(1), Importance.LOW,
+        "Records per stream sent and not yet acknowledged.",
+        GROUP_STREAMS, ++order, Width.SHORT, "In-flight records");
+    def.define(MAX_QUEUED_RECORDS, Type.INT, d.maxQueuedRecords(), Range.atLeast(1), Importance.LOW,
+        "Records per stream waiting for the in-flight window; past this, put() asks Connect to retry later.",
+        GROUP_STREAMS, ++order, Width.SHORT, "Queued records");
+    def.define(LINGER_MS, Type.LONG, d.linger().toMillis(), Range.atLeast(0), Importance.LOW,
+        "How long a stream waits for more records before sending a partial batch.",
+        GROUP_STREAMS, ++order, Width.SHORT, "Linger (ms)");
+    def.define(RECOVERY_RETRIES, Type.INT, d.recoveryRetries(), Range.atLeast(0), Importance.LOW,
+        "The SDK's own attempts to recover a lost stream before the connector opens a new one and replays.",
+        GROUP_STREAMS, ++order, Width.SHORT, "Recovery retries");
+    def.define(RECOVERY_BACKOFF_MS, Type.LONG, d.recoveryBackoff().toMillis(), Range.atLeast(0), Importance.LOW,
+        "The SDK's pause between recovery attempts.",
+        GROUP_STREAMS, ++order, Width.SHORT, "Recovery backoff (ms)");
+    def.define(RECOVERY_TIMEOUT_MS, Type.LONG, d.recoveryTimeout().toMillis(), Range.atLeast(1), Importance.LOW,
+        "The SDK's limit on one stream-creation attempt.",
+        GROUP_STREAMS, ++order, Width.SHORT, "Recovery timeout (ms)");
+    def.define(ACK_TIMEOUT_MS, Type.LONG, d.serverAckTimeout().toMillis(), Range.atLeast(1), Importance.LOW,
+        "How long the SDK waits for an acknowledgement before it treats the stream as lost.",
+        GROUP_STREAMS, ++order, Width.SHORT, "Ack timeout (ms)");
+    return def;
+  }
+
+  public ZerobusSinkConfig(Map<String, String> props) {
+    super(CONFIG_DEF, props);
+    if (getString(CONFIG_FILE).isBlank() == getString(CONFIG_JSON).isBlank()) {
+      throw new ConfigException(CONFIG_FILE, getString(CONFIG_FILE),
+          "set exactly one of " + CONFIG_FILE + " and " + CONFIG_JSON);
+    }
+  }
+
+  public ValueFormat valueFormat() {
+    return ValueFormat.valueOf(getString(VALUE_FORMAT).toUpperCase(Locale.ROOT));
+  }
+
+  public NullValues nullValues() {
+    return NullValues.valueOf(getString(NULL_VALUES).toUpperCase(Locale.ROOT));
+  }
+
+  public boolean ignoreUnknownFields() {
+    return getString(UNKNOWN_FIELDS).equalsIgnoreCase("ignore");
+  }
+
+  public String clientSecret() {
+    Password p = getPassword(CLIENT_SECRET);
+    return p == null ? "" : p.value();
+  }
+
+  /** Explicit routes, topic to table key, in the order given. */
+  public Map<String, String> topicTables() {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String pair : getList(TOPIC_TABLES)) {
+      String[] kv = pair.split(":", 2);
+      out.put(kv[0].trim(), kv[1].trim());
+    }
+    return out;
+  }
+
+  public Map<MetadataKind, String> metadataColumns() {
+    Map<MetadataKind, String> out = new LinkedHashMap<>();
+    for (String pair : getList(METADATA_COLUMNS)) {
+      String[] kv = pair.split(":", 2);
+      out.put(MetadataKind.valueOf(kv[0].trim().toUpperCase(Locale.ROOT)), kv[1].trim());
+    }
+    return out;
+  }
+
+  public StreamSettings streamSettings() {
+    StreamSettings d = StreamSettings.DEFAULTS;
+    return d.withStreamsPerTable(getInt(STREAMS_PER_TABLE))
+        .withBatching(getInt(MAX_BATCH_RECORDS), Duration.ofMillis(getLong(LINGER_MS)))
+        .withLimits(getInt(MAX_INFLIGHT_RECORDS), getInt(MAX_QUEUED_RECORDS))
+        .withRecovery(getInt(RECOVERY_RETRIES), Duration.ofMillis(getLong(RECOVERY_BACKOFF_MS)),
+            Duration.ofMillis(getLong(RECOVERY_TIMEOUT_MS)), Duration.ofMillis(getLong(ACK_TIMEOUT_MS)),
+            d.reopenBackoffMax(), d.failedCooldown());
+  }
+
+  private static <E extends Enum<E>> ConfigDef.Validator enumValidator(E[] values) {
+    return ConfigDef.CaseInsensitiveValidString.in(names(values).toArray(new String[0]));
+  }
+
+  private static <E extends Enum<E>> ConfigDef.Recommender enumRecommender(E[] values) {
+    return recommender(new ArrayList<>(names(values)));
+  }
+
+  private static ConfigDef.Recommender recommender(List<Object> names) {
+    return new ConfigDef.Recommender() {
+      @Override
+      public List<Object> validValues(String name, Map<String, Object> parsed) {
+        return names;
+      }
+
+      @Override
+      public boolean visible(String name, Map<String, Object> parsed) {
+        return true;
+      }
+    };
+  }
+
+  private static <E extends Enum<E>> List<String> names(E[] values) {
+    return Arrays.stream(values).map(v -> v.name().toLowerCase(Locale.ROOT)).toList();
+  }
+
+  /** topic:table pairs. */
+  static final class TopicTablesValidator implements ConfigDef.Validator {
+    @Override
+    public void ensureValid(String name, Object value) {
+      for (Object o : (List<?>) value) {
+        String[] kv = o.toString().split(":", 2);
+        if (kv.length != 2 || kv[0].isBlank() || kv[1].isBlank()) {
+          throw new ConfigException(name, o, "expected topic:table_key");
+        }
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "list of topic:table_key";
+    }
+  }
+
+  /** kind:column pairs. */
+  static final class MetadataColumnsValidator implements ConfigDef.Validator {
+    @Override
+    public void ensureValid(String name, Object value) {
+      for (Object o : (List<?>) value) {
+        String[] kv = o.toString().split(":", 2);
+        if (kv.length != 2 || kv[1].isBlank()) {
+          throw new ConfigException(name, o, "expected kind:column");
+        }
+        try {
+          MetadataKind.valueOf(kv[0].trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException(name, o, "kind must be one of " + names(MetadataKind.values()));
+        }
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "list of kind:column, kind in " + names(MetadataKind.values());
+    }
+  }
+
+  static final class RegexValidator implements ConfigDef.Validator {
+    @Override
+    public void ensureValid(String name, Object value) {
+      if (value == null || value.toString().isEmpty()) {
+        return;
+      }
+      try {
+        Pattern.compile(value.toString());
+      } catch (PatternSyntaxException e) {
+        throw new ConfigException(name, value, "not a valid regular expression: " + e.getDescription());
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "a Java regular expression, or empty";
+    }
+  }
+}

@@ -1,0 +1,106 @@
+package dev.zerobus.station.connector;
+
+import dev.zerobus.station.core.Credentials;
+import dev.zerobus.station.core.Env;
+import dev.zerobus.station.core.StreamManager;
+import dev.zerobus.station.core.TableRegistry;
+import java.util.Collection;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.sink.ErrantRecordReporter;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.apache.kafka.connect.sink.SinkTask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Connect's side of the sink, kept thin: lifecycle and offsets in, everything else in
+ * {@link ZerobusWriter}. Offsets are committed through {@link #preCommit} only up to records
+ * Zerobus has made durable (at-least-once; see docs/connector.md).
+ */
+public class ZerobusSinkTask extends SinkTask {
+  private static final Logger log = LoggerFactory.getLogger(ZerobusSinkTask.class);
+
+  private ZerobusWriter writer;
+  private SinkMetrics metrics;
+
+  @Override
+  public String version() {
+    return Version.get();
+  }
+
+  @Override
+  public void start(Map<String, String> props) {
+    ZerobusSinkConfig config = new ZerobusSinkConfig(props);
+    Env env = StationSetup.env(config);
+    TableRegistry registry;
+    Credentials credentials;
+    try {
+      registry = StationSetup.registry(config, env);
+      credentials = Credentials.from(env);
+    } catch (dev.zerobus.station.core.ConfigException e) {
+      throw new ConnectException(e.getMessage(), e);
+    }
+    metrics = new SinkMetrics(pluginMetrics(), registry.keys());
+    StreamManager streams = new StreamManager(registry, credentials, config.streamSettings());
+    TableRouter router = new TableRouter(config.topicTables(), config.getString(ZerobusSinkConfig.TOPIC_TABLE_REGEX),
+        config.getString(ZerobusSinkConfig.TOPIC_TABLE_REPLACEMENT), registry);
+    RecordConverter converter = new RecordConverter(config.valueFormat(), config.metadataColumns());
+    boolean tolerate = "all".equalsIgnoreCase(props.getOrDefault("errors.tolerance", "none").trim());
+    long backoff = config.getLong(ZerobusSinkConfig.RETRY_BACKOFF_MS);
+    writer = new ZerobusWriter(config, streams, router, converter, deadLetters(), tolerate, metrics,
+        () -> context.timeout(backoff));
+    log.info("Zerobus sink task started: tables {}", registry.keys());
+  }
+
+  @Override
+  public void open(Collection<TopicPartition> partitions) {
+    writer.open(partitions);
+  }
+
+  @Override
+  public void put(Collection<SinkRecord> records) {
+    writer.write(records);
+  }
+
+  @Override
+  public Map<TopicPartition, OffsetAndMetadata> preCommit(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
+    return writer.committable(currentOffsets);
+  }
+
+  @Override
+  public void close(Collection<TopicPartition> partitions) {
+    if (writer != null) {
+      writer.close(partitions);
+    }
+  }
+
+  @Override
+  public void stop() {
+    if (writer != null) {
+      writer.close();
+    }
+    if (metrics != null) {
+      metrics.close();
+    }
+  }
+
+  private ErrantRecordReporter deadLetters() {
+    try {
+      return context.errantRecordReporter();
+    } catch (NoSuchMethodError | NoClassDefFoundError e) {
+      return null; // a worker older than Kafka 2.6
+    }
+  }
+
+  private org.apache.kafka.common.metrics.PluginMetrics pluginMetrics() {
+    try {
+      return context.pluginMetrics();
+    } catch (LinkageError | UnsupportedOperationException e) {
+      log.info("this worker has no plugin metrics (Kafka < 4.1); the task's metrics are not exported");
+      return null;
+    }
+  }
+}

@@ -1,0 +1,311 @@
+package dev.zerobus.station.connector;
+
+import dev.zerobus.station.connector.ZerobusSinkConfig.NullValues;
+import dev.zerobus.station.core.EncodeException;
+import dev.zerobus.station.core.IngestRefusedException;
+import dev.zerobus.station.core.IngestTicket;
+import dev.zerobus.station.core.StreamManager;
+import dev.zerobus.station.core.StreamSettings;
+import dev.zerobus.station.core.TableDefinition;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.errors.RetriableException;
+import org.apache.kafka.connect.sink.ErrantRecordReporter;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the task does with records, apart from Connect's lifecycle: route each record to its table,
+ * encode it, send each partition's records to Zerobus in batches through core's stream manager,
+ * and say which offsets may be committed (only ones Zerobus has made durable).
+ *
+ * <p>Failures: a record that does not fit its table goes to the dead-letter queue when
+ * errors.tolerance=all, otherwise fails the task naming topic, partition, offset and field. Zerobus
+ * being briefly unable to take records (a stream being replaced, the in-flight limit) makes put()
+ * ask Connect to hand the same records over again later; records already sent are not sent twice.
+ * Lost streams are replayed inside core. A non-retryable error (credentials, permissions, schema)
+ * fails the task; its uncommitted records are read again when it is restarted.
+ */
+final class ZerobusWriter implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ZerobusWriter.class);
+
+  private final StreamManager streams;
+  private final TableRouter router;
+  private final RecordConverter converter;
+  private final ErrantRecordReporter deadLetters;
+  private final boolean tolerateBadRecords;
+  private final SinkMetrics metrics;
+  private final NullValues nullValues;
+  private final boolean flushOnCommit;
+  private final Duration flushTimeout;
+  private final long retryBackoffMs;
+  private final int maxBatchRecords;
+  private final int maxBatchBytes;
+  private final Map<TopicPartition, PartitionOffsets> partitions = new ConcurrentHashMap<>();
+  private final AtomicReference<ConnectException> failure = new AtomicReference<>();
+  private final Runnable requestRetry;
+
+  ZerobusWriter(ZerobusSinkConfig config, StreamManager streams, TableRouter router, RecordConverter converter,
+      ErrantRecordReporter deadLetters, boolean tolerateBadRecords, SinkMetrics metrics, Runnable requestRetry) {
+    this.streams = streams;
+    this.router = router;
+    this.converter = converter;
+    this.deadLetters = deadLetters;
+    this.tolerateBadRecords = tolerateBadRecords;
+    this.metrics = metrics;
+    this.requestRetry = requestRetry;
+    this.nullValues = config.nullValues();
+    this.flushOnCommit = config.getBoolean(ZerobusSinkConfig.FLUSH_ON_COMMIT);
+    this.flushTimeout = Duration.ofMillis(config.getLong(ZerobusSinkConfig.FLUSH_TIMEOUT_MS));
+    this.retryBackoffMs = config.getLong(ZerobusSinkConfig.RETRY_BACKOFF_MS);
+    StreamSettings settings = config.streamSettings();
+    this.maxBatchRecords = settings.maxBatchRecords();
+    this.maxBatchBytes = settings.maxBatchBytes();
+  }
+
+  /** Records of one partition on their way to one table, collected into one SDK batch. */
+  private final class Chunk {
+    final TopicPartition tp;
+    final String table;
+    final List<byte[]> records = new ArrayList<>();
+    long first = -1;
+    long last = -1;
+    int bytes;
+
+    Chunk(TopicPartition tp, String table) {
+      this.tp = tp;
+      this.table = table;
+    }
+
+    boolean fits(byte[] record) {
+      return records.isEmpty() || records.size() < maxBatchRecords && bytes + record.length <= maxBatchBytes;
+    }
+
+    void add(long offset, byte[] record) {
+      if (records.isEmpty()) {
+        first = offset;
+      }
+      last = offset;
+      records.add(record);
+      bytes += record.length;
+    }
+  }
+
+  void write(Collection<SinkRecord> records) {
+    throwIfFailed();
+    metrics.put(records.size());
+    Map<TopicPartition, Chunk> open = new LinkedHashMap<>();
+    try {
+      for (SinkRecord r : records) {
+        TopicPartition tp = new TopicPartition(r.topic(), r.kafkaPartition());
+        PartitionOffsets offsets = partition(tp);
+        if (offsets.alreadyHandled(r.kafkaOffset())) {
+          continue;
+        }
+        String table = router.table(r.topic());
+        if (table == null) {
+          send(open.remove(tp));
+          reject(r, offsets, null, "topic " + r.topic() + " routes to table '" + router.route(r.topic())
+              + "', which is not in the station config (tables: " + streams.registry().keys() + ")");
+          continue;
+        }
+        if (r.value() == null) {
+          send(open.remove(tp));
+          if (nullValues == NullValues.FAIL) {
+            reject(r, offsets, table, "the value is null (null.values=fail)");
+          } else {
+            offsets.handled(r.kafkaOffset());
+            metrics.skipped(table);
+          }
+          continue;
+        }
+        TableDefinition def = streams.registry().find(table).orElseThrow();
+        byte[] encoded;
+        try {
+          encoded = converter.convert(r, def);
+        } catch (EncodeException e) {
+          send(open.remove(tp));
+          reject(r, offsets, table, e.getMessage());
+          continue;
+        }
+        Chunk chunk = open.get(tp);
+        if (chunk != null && !chunk.fits(encoded)) {
+          send(open.remove(tp));
+          chunk = null;
+        }
+        if (chunk == null) {
+          chunk = new Chunk(tp, table);
+          open.put(tp, chunk);
+        }
+        chunk.add(r.kafkaOffset(), encoded);
+      }
+      for (Chunk c : open.values()) {
+        send(c);
+      }
+    } catch (IngestRefusedException e) {
+      // Nothing of the refused chunk was taken; Connect hands the records over again after the backoff
+      // and the ones already sent are skipped then.
+      metrics.retried();
+      log.debug("Zerobus cannot take records now, retrying in {} ms: {}", retryBackoffMs, e.getMessage());
+      requestRetry.run();
+      throw new RetriableException(e.getMessage());
+    }
+  }
+
+  private void send(Chunk c) {
+    if (c == null || c.records.isEmpty()) {
+      return;
+    }
+    IngestTicket ticket = streams.ingest(c.table, c.tp.partition(), c.records);
+    PartitionOffsets offsets = partition(c.tp);
+    offsets.sent(c.first, c.last, ticket.durable());
+    metrics.ingested(c.table, c.records.size());
+    int n = c.records.size();
+    String table = c.table;
+    TopicPartition tp = c.tp;
+    long first = c.first;
+    long last = c.last;
+    ticket.durable().whenComplete((ok, error) -> {
+      if (error == null) {
+        metrics.acked(table, n);
+      } else if (partitions.get(tp) == offsets) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+            ? error.getCause() : error;
+        failure.compareAndSet(null, new ConnectException("Zerobus refused records " + tp + " offsets " + first + ".."
+            + last + " for table " + table + " and will not take them on retry: " + cause.getMessage()
+            + ". Their offsets were not committed; fix the cause and restart the task to write them.", cause));
+      }
+    });
+  }
+
+  private void reject(SinkRecord r, PartitionOffsets offsets, String table, String reason) {
+    String where = "topic " + r.topic() + " partition " + r.kafkaPartition() + " offset " + r.kafkaOffset();
+    DataException error = new DataException(where + ": " + reason);
+    if (!tolerateBadRecords) {
+      throw new ConnectException("cannot write the record at " + where + ": " + reason
+          + " (set errors.tolerance=all and errors.deadletterqueue.topic.name to send such records to a dead-letter"
+          + " queue instead)", error);
+    }
+    if (deadLetters != null) {
+      deadLetters.report(r, error); // Connect waits for the report to be written before committing its offset
+    } else {
+      log.warn("skipping the record at {} (errors.tolerance=all, no dead-letter queue): {}", where, reason);
+    }
+    offsets.handled(r.kafkaOffset());
+    metrics.deadLettered(table);
+  }
+
+  /** Offsets safe to commit: per partition, up to the first record not yet durable. */
+  Map<TopicPartition, OffsetAndMetadata> committable(Map<TopicPartition, OffsetAndMetadata> current) {
+    if (flushOnCommit) {
+      awaitDurable(current.keySet());
+    }
+    Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
+    for (TopicPartition tp : current.keySet()) {
+      PartitionOffsets offsets = partitions.get(tp);
+      if (offsets == null) {
+        continue;
+      }
+      long next = offsets.committable();
+      if (next >= 0) {
+        out.put(tp, new OffsetAndMetadata(next));
+      }
+    }
+    return out;
+  }
+
+  /** Waits, up to the flush timeout, for what these partitions sent to become durable. */
+  private void awaitDurable(Set<TopicPartition> tps) {
+    List<CompletableFuture<Void>> waiting = new ArrayList<>();
+    Set<String> tables = new java.util.HashSet<>();
+    for (TopicPartition tp : tps) {
+      PartitionOffsets offsets = partitions.get(tp);
+      if (offsets != null) {
+        List<CompletableFuture<Void>> outstanding = offsets.outstanding();
+        if (!outstanding.isEmpty()) {
+          waiting.addAll(outstanding);
+          String table = router.table(tp.topic());
+          if (table != null) {
+            tables.add(table);
+          }
+        }
+      }
+    }
+    if (waiting.isEmpty()) {
+      return;
+    }
+    for (String table : tables) {
+      streams.flush(table); // sends lingering records now; completion is read from the records' own futures
+    }
+    try {
+      CompletableFuture.allOf(waiting.toArray(new CompletableFuture<?>[0]))
+          .get(flushTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException e) {
+      // A failed record stops its partition's commit point; put() reports the failure.
+    } catch (TimeoutException e) {
+      log.info("{} records were not durable within {} ms; committing what is", waiting.size(), flushTimeout.toMillis());
+    }
+  }
+
+  void open(Collection<TopicPartition> assigned) {
+    for (TopicPartition tp : assigned) {
+      partitions.put(tp, new PartitionOffsets());
+    }
+  }
+
+  /** Forgets partitions given up; their offsets were committed just before, up to what was durable. */
+  void close(Collection<TopicPartition> revoked) {
+    for (TopicPartition tp : revoked) {
+      partitions.remove(tp);
+    }
+  }
+
+  long unackedRecords(String table) {
+    long n = 0;
+    for (Map.Entry<TopicPartition, PartitionOffsets> e : partitions.entrySet()) {
+      if (table.equals(router.table(e.getKey().topic()))) {
+        n += e.getValue().unackedRecords();
+      }
+    }
+    return n;
+  }
+
+  private PartitionOffsets partition(TopicPartition tp) {
+    return partitions.computeIfAbsent(tp, k -> new PartitionOffsets());
+  }
+
+  private void throwIfFailed() {
+    ConnectException e = failure.get();
+    if (e != null) {
+      throw e;
+    }
+  }
+
+  @Override
+  public void close() {
+    long notDurable = streams.close(flushTimeout);
+    if (notDurable > 0) {
+      log.warn("{} records were not durable when the task stopped; their offsets were not committed and they will"
+          + " be read again", notDurable);
+    }
+  }
+}

@@ -1,0 +1,42 @@
+package dev.zerobus.station.connector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+class PartitionOffsetsTest {
+  @Test
+  void commitPointStopsAtTheOldestRecordNotDurable() {
+    PartitionOffsets p = new PartitionOffsets();
+    assertEquals(-1, p.committable());
+    CompletableFuture<Void> a = new CompletableFuture<>();
+    CompletableFuture<Void> b = new CompletableFuture<>();
+    CompletableFuture<Void> c = new CompletableFuture<>();
+    p.sent(10, 19, a);
+    p.sent(20, 29, b);
+    p.handled(30); // a tombstone
+    p.sent(31, 40, c);
+    assertEquals(10, p.committable());
+    b.complete(null); // acks may complete out of order across calls; the commit point may not jump
+    assertEquals(10, p.committable());
+    a.complete(null);
+    assertEquals(31, p.committable());
+    c.completeExceptionally(new RuntimeException("refused"));
+    assertEquals(31, p.committable(), "a failed batch is never committed past");
+    assertEquals(0, p.unackedRecords(), "c is done (failed), nothing waits");
+  }
+
+  @Test
+  void redeliveredRecordsAreRecognised() {
+    PartitionOffsets p = new PartitionOffsets();
+    p.sent(0, 99, CompletableFuture.completedFuture(null));
+    assertTrue(p.alreadyHandled(99));
+    assertFalse(p.alreadyHandled(100));
+    p.handled(100);
+    assertTrue(p.alreadyHandled(100));
+    assertEquals(101, p.committable());
+  }
+}
