@@ -29,6 +29,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * java -jar bench/target/zerobus-bench.jar sdk [records]
  * java -jar bench/target/zerobus-bench.jar encoder
  * java -jar bench/target/zerobus-bench.jar bridge [sdk records] [seconds per wrk run]
+ * java -jar bench/target/zerobus-bench.jar connector [records]
  * </pre>
  */
 public final class BenchMain {
@@ -44,11 +45,15 @@ public final class BenchMain {
       case "encoder":
         encoder();
         break;
+      case "connector":
+        ConnectorBench.run(args.length > 1 ? records : 500_000);
+        break;
       case "bridge":
         BridgeBench.run(args.length > 1 ? records : 300_000, args.length > 2 ? Integer.parseInt(args[2]) : 15, 64);
         break;
       default:
-        System.err.println("usage: zerobus-bench sdk [records] | encoder | bridge [sdk records] [seconds per run]");
+        System.err.println("usage: zerobus-bench sdk [records] | encoder | bridge [sdk records] [seconds per run]"
+            + " | connector [records]");
         System.exit(2);
     }
   }
