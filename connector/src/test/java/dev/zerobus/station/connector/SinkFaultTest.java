@@ -259,4 +259,45 @@ class SinkFaultTest {
           sent.get(), watch);
     }
   }
+
+  /** Many faults in one long run: a stream dropped every 40,000 rows, close signals, a task restart. */
+  @Test
+  @org.junit.jupiter.api.Tag("slow")
+  void soakUnderRepeatedFaults() throws Exception {
+    String topic = "f-soak";
+    int records = 300_000;
+    KafkaProducer<byte[], byte[]> producer = h.topic(topic, PARTITIONS);
+    h.start("f-soak", props(topic), 2);
+    AtomicBoolean done = new AtomicBoolean();
+    Thread faults = new Thread(() -> {
+      long next = 40_000;
+      int round = 0;
+      while (!done.get()) {
+        if (h.emulator.rowCount(EVENTS) >= next) {
+          if (round++ % 2 == 0) {
+            h.emulator.faults().dropStreamAfter(EVENTS, 1_000);
+          } else {
+            h.emulator.sendCloseSignal(EVENTS, Duration.ofMillis(500));
+          }
+          next += 40_000;
+        }
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }, "faults");
+    faults.start();
+    try (CommitWatch watch = new CommitWatch("f-soak", topic)) {
+      ConnectHarness.produce(producer, topic, PARTITIONS, 0, records / 2);
+      h.connect.restartTask("f-soak", 0);
+      ConnectHarness.produce(producer, topic, PARTITIONS, records / 2, records);
+      producer.close();
+      verify("soak: 300,000 records, a fault every 40,000 rows, a task restart", "f-soak", topic, records, watch);
+    } finally {
+      done.set(true);
+      faults.join();
+    }
+  }
 }
