@@ -45,6 +45,9 @@ FROM apache/kafka:4.3.1 AS connect
 USER root
 COPY --from=build /src/connector/target/plugin/ /opt/connectors/zerobus-station-connector/
 COPY config/connect-distributed.properties /opt/kafka/config/zerobus-connect.properties
+# The station config the connector reads (compose mounts ./config and ./tables over these).
+COPY config /app/config
+COPY tables /app/tables
 RUN chown -R appuser /opt/connectors
 USER appuser
 EXPOSE 8083
