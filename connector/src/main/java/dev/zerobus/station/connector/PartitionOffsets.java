@@ -59,14 +59,4 @@ final class PartitionOffsets {
     }
     return out;
   }
-
-  synchronized long unackedRecords() {
-    long n = 0;
-    for (Pending p : pending) {
-      if (!p.durable().isDone()) {
-        n += p.last() - p.first() + 1;
-      }
-    }
-    return n;
-  }
 }

@@ -44,6 +44,8 @@ final class SinkMetrics {
         new LinkedHashMap<>(), put::sum);
     gauge("put-retries-total", "Times put() asked Connect to retry because Zerobus could not take records then.",
         new LinkedHashMap<>(), retried::sum);
+    gauge("records-unrouted-total", "Records of topics that route to no configured table (dead-lettered or skipped).",
+        new LinkedHashMap<>(), deadLetteredUnrouted::sum);
     for (Map.Entry<String, TableCounters> e : tables.entrySet()) {
       LinkedHashMap<String, String> tags = new LinkedHashMap<>();
       tags.put("table", e.getKey());

@@ -279,16 +279,6 @@ final class ZerobusWriter implements AutoCloseable {
     }
   }
 
-  long unackedRecords(String table) {
-    long n = 0;
-    for (Map.Entry<TopicPartition, PartitionOffsets> e : partitions.entrySet()) {
-      if (table.equals(router.table(e.getKey().topic()))) {
-        n += e.getValue().unackedRecords();
-      }
-    }
-    return n;
-  }
-
   private PartitionOffsets partition(TopicPartition tp) {
     return partitions.computeIfAbsent(tp, k -> new PartitionOffsets());
   }

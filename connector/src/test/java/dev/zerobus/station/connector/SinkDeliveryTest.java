@@ -118,12 +118,15 @@ class SinkDeliveryTest {
     Set<ObjectName> names = jmx.queryNames(new ObjectName("kafka.connect:type=plugins,connector=volume,table=events,*"), null);
     assertEquals(2, names.size(), "one per task: " + names);
     long acked = 0;
-    for (ObjectName name : names) {
+    long lastAckAge = Long.MAX_VALUE;
+    for (ObjectName name : names) { // a task that joined late may have had no partition to write
       acked += ((Number) jmx.getAttribute(name, "records-acked-total")).longValue();
-      assertTrue(((Number) jmx.getAttribute(name, "last-ack-age-ms")).longValue() >= 0);
+      long age = ((Number) jmx.getAttribute(name, "last-ack-age-ms")).longValue();
+      lastAckAge = age >= 0 ? Math.min(lastAckAge, age) : lastAckAge;
       assertEquals(0L, ((Number) jmx.getAttribute(name, "ack-lag-records")).longValue());
     }
     assertEquals(expected, acked);
+    assertTrue(lastAckAge < 60_000, "an acknowledgement arrived recently");
   }
 
   @Test

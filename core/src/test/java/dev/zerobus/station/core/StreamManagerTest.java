@@ -83,6 +83,14 @@ class StreamManagerTest {
 
   @Test
   void sixteenThreadsIntoTwoTablesLandEveryRecordExactlyOnce() throws Exception {
+    // The default settings: the shared manager's 2 s ack timeout (for the fault tests) can expire on a loaded
+    // 2-core machine, and the SDK's recovery then replays records that had landed, as it may.
+    try (StreamManager exact = new StreamManager(registry, credentials, StreamSettings.DEFAULTS)) {
+      sixteenThreads(exact);
+    }
+  }
+
+  private void sixteenThreads(StreamManager manager) throws Exception {
     int threads = 16;
     int perThread = 2_500;
     ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -94,7 +102,7 @@ class StreamManagerTest {
         for (int i = 0; i < perThread; i++) {
           String table = i % 2 == 0 ? "station_one" : "station_two";
           byte[] row = encode(table, "{\"device_name\": \"t" + thread + "-" + i + "\", \"temp\": " + i + "}");
-          tickets.add(ingestPolitely(table, List.of(row)));
+          tickets.add(ingestPolitely(manager, table, List.of(row)));
         }
         return tickets;
       }));
@@ -267,6 +275,11 @@ class StreamManagerTest {
 
   /** Retries when refused (backpressure, a stream being opened), as a well-behaved client does. */
   private static IngestTicket ingestPolitely(String table, List<byte[]> rows) throws InterruptedException {
+    return ingestPolitely(manager, table, rows);
+  }
+
+  private static IngestTicket ingestPolitely(StreamManager manager, String table, List<byte[]> rows)
+      throws InterruptedException {
     while (true) {
       try {
         return manager.ingest(table, rows);
