@@ -262,7 +262,7 @@ final class ZerobusWriter implements AutoCloseable {
     } catch (ExecutionException e) {
       // A failed record stops its partition's commit point; put() reports the failure.
     } catch (TimeoutException e) {
-      log.info("{} records were not durable within {} ms; committing what is", waiting.size(), flushTimeout.toMillis());
+      log.info("{} batches were not durable within {} ms; committing what is", waiting.size(), flushTimeout.toMillis());
     }
   }
 
