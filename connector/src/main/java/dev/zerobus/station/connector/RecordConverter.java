@@ -56,7 +56,7 @@ final class RecordConverter {
       return encoder.encodeValue(map);
     }
     if (value instanceof Map<?, ?> m) {
-      Map<String, Object> map = checkedMap(m, table);
+      Map<String, Object> map = plainMap(m);
       if (!metadata.isEmpty()) {
         map = new LinkedHashMap<>(map);
         addMetadata(map, metadata, record);
@@ -131,13 +131,11 @@ final class RecordConverter {
     return b;
   }
 
+  /** The map itself, or a plain copy when it holds Connect values (Structs) inside; the encoder checks the keys. */
   @SuppressWarnings("unchecked")
-  private static Map<String, Object> checkedMap(Map<?, ?> m, TableDefinition table) throws EncodeException {
-    for (Map.Entry<?, ?> e : m.entrySet()) {
-      if (!(e.getKey() instanceof String)) {
-        throw new EncodeException(table.key(), null, "record keys must be strings, got " + e.getKey());
-      }
-      if (e.getValue() instanceof Struct || e.getValue() instanceof Collection<?> || e.getValue() instanceof Map<?, ?>) {
+  private static Map<String, Object> plainMap(Map<?, ?> m) {
+    for (Object v : m.values()) {
+      if (v instanceof Struct || v instanceof Collection<?> || v instanceof Map<?, ?>) {
         return (Map<String, Object>) plain(m, null);
       }
     }

@@ -115,10 +115,6 @@ final class SinkMetrics {
     return c;
   }
 
-  long put() {
-    return put.sum();
-  }
-
   void close() {
     if (registry == null) {
       return;

@@ -1,7 +1,9 @@
 package dev.zerobus.station.connector;
 
+import dev.zerobus.station.core.TableDefinition;
 import dev.zerobus.station.core.TableRegistry;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -12,7 +14,7 @@ final class TableRouter {
   private final Pattern regex;
   private final String replacement;
   private final TableRegistry registry;
-  private final Map<String, String> cache = new ConcurrentHashMap<>();
+  private final Map<String, Optional<TableDefinition>> cache = new ConcurrentHashMap<>();
 
   TableRouter(Map<String, String> explicit, String regex, String replacement, TableRegistry registry) {
     this.explicit = Map.copyOf(explicit);
@@ -21,10 +23,15 @@ final class TableRouter {
     this.registry = registry;
   }
 
-  /** The table key for a topic, or null when the topic routes to a table that is not configured. */
+  /** The table a topic's records go to, or null when it routes to a table that is not configured. */
+  TableDefinition definition(String topic) {
+    return cache.computeIfAbsent(topic, t -> registry.find(route(t))).orElse(null);
+  }
+
+  /** The key of {@link #definition}, or null. */
   String table(String topic) {
-    String key = cache.computeIfAbsent(topic, this::route);
-    return registry.find(key).isPresent() ? key : null;
+    TableDefinition d = definition(topic);
+    return d == null ? null : d.key();
   }
 
   /** Where a topic routes, whether or not that table exists (for error messages). */

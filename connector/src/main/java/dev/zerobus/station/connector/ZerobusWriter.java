@@ -119,13 +119,14 @@ final class ZerobusWriter implements AutoCloseable {
         if (offsets.alreadyHandled(r.kafkaOffset())) {
           continue;
         }
-        String table = router.table(r.topic());
-        if (table == null) {
+        TableDefinition def = router.definition(r.topic());
+        if (def == null) {
           send(open.remove(tp));
           reject(r, offsets, null, "topic " + r.topic() + " routes to table '" + router.route(r.topic())
               + "', which is not in the station config (tables: " + streams.registry().keys() + ")");
           continue;
         }
+        String table = def.key();
         if (r.value() == null) {
           send(open.remove(tp));
           if (nullValues == NullValues.FAIL) {
@@ -136,7 +137,6 @@ final class ZerobusWriter implements AutoCloseable {
           }
           continue;
         }
-        TableDefinition def = streams.registry().find(table).orElseThrow();
         byte[] encoded;
         try {
           encoded = converter.convert(r, def);

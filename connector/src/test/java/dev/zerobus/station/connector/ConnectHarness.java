@@ -176,13 +176,11 @@ final class ConnectHarness implements AutoCloseable {
     }
   }
 
-  void reset(String... connectors) {
-    for (String c : connectors) {
-      try {
-        connect.deleteConnector(c);
-      } catch (RuntimeException ignored) {
-        // already gone
-      }
+  /** Deletes every connector, waits until they are gone, then empties the emulator's tables and faults. */
+  void reset() throws InterruptedException {
+    for (String c : connect.connectors()) {
+      connect.deleteConnector(c);
+      connect.assertions().assertConnectorDoesNotExist(c, "connector not deleted");
     }
     emulator.reset();
   }

@@ -36,6 +36,7 @@ import org.apache.kafka.connect.util.clusters.EmbeddedKafkaCluster;
  */
 public final class LocalStack implements AutoCloseable {
   static final Path ROOT = findRoot();
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
   static final Path PLUGIN = ROOT.resolve("connector/target/plugin");
   static final Path BRIDGE_JAR = ROOT.resolve("rest-bridge/target/zerobus-station.jar");
   /** One topic per table of config/config.local.json, named by its key (the connector's default route). */
@@ -108,11 +109,8 @@ public final class LocalStack implements AutoCloseable {
     c.put(ZerobusSinkConfig.CLIENT_SECRET, emulator.clientSecret());
     c.put("errors.tolerance", "all");
     c.put("errors.log.enable", "true");
-    StringBuilder json = new StringBuilder("{");
-    c.forEach((k, v) -> json.append(json.length() > 1 ? "," : "").append('"').append(k).append("\":\"")
-        .append(v.replace("\\", "\\\\").replace("\"", "\\\"")).append('"'));
-    json.append('}');
-    HttpResponse<String> r = http("PUT", connectUrl + "/connectors/zerobus-sink/config", json.toString());
+    String json = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(c);
+    HttpResponse<String> r = http("PUT", connectUrl + "/connectors/zerobus-sink/config", json);
     if (r.statusCode() / 100 != 2) {
       throw new IllegalStateException("registering the connector failed: " + r.statusCode() + " " + r.body());
     }
@@ -155,7 +153,7 @@ public final class LocalStack implements AutoCloseable {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
         .header("Content-Type", "application/json");
     b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   void printUrls() {

@@ -16,7 +16,6 @@ import dev.zerobus.station.core.TableRegistry;
 import java.lang.management.ManagementFactory;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -41,39 +40,10 @@ import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.data.Timestamp;
 import org.apache.kafka.connect.json.JsonConverter;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The connector in a real Connect worker, against the emulator: volume, every value form, bad records, bad credentials. */
-class SinkDeliveryTest {
-  @TempDir
-  static Path dir;
-  static ConnectHarness h;
-
-  @BeforeAll
-  static void start() throws Exception {
-    h = new ConnectHarness(dir, 1);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (h != null) {
-      h.close();
-    }
-  }
-
-  @AfterEach
-  void clean() throws Exception {
-    for (String c : h.connect.connectors()) {
-      h.connect.deleteConnector(c);
-      h.connect.assertions().assertConnectorDoesNotExist(c, "connector not deleted");
-    }
-    h.emulator.reset();
-  }
-
+class SinkDeliveryTest extends ConnectClusterTest {
   @Test
   void hundredThousandRecordsOverThreePartitionsAndTwoTasksLandExactlyOnce() throws Exception {
     String topic = "volume";

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -17,45 +16,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * At-least-once under faults: whatever goes wrong (streams dropped, acks withheld, the Zerobus
  * side restarted, a task restarted, a worker added), every produced record lands, and while it
  * happens the committed offsets never pass a record that has not landed. Prints the duplicates.
  */
-class SinkFaultTest {
+class SinkFaultTest extends ConnectClusterTest {
   static final int PARTITIONS = 3;
   static final int RECORDS = 20_000;
-
-  @TempDir
-  static Path dir;
-  static ConnectHarness h;
-
-  @BeforeAll
-  static void start() throws Exception {
-    h = new ConnectHarness(dir, 1);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (h != null) {
-      h.close();
-    }
-  }
-
-  @AfterEach
-  void clean() throws Exception {
-    for (String c : h.connect.connectors()) {
-      h.connect.deleteConnector(c);
-      h.connect.assertions().assertConnectorDoesNotExist(c, "connector not deleted");
-    }
-    h.emulator.reset();
-  }
 
   /** Checks, over and over while a scenario runs, that no committed offset passes a record that has not landed. */
   static final class CommitWatch implements AutoCloseable {

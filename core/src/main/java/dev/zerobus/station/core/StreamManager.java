@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,12 +78,7 @@ public final class StreamManager implements AutoCloseable {
 
   /** Completes when everything queued for the table before this call is durable. */
   public CompletableFuture<Void> flush(String table) {
-    StreamLane[] tableLanes = lanes(table);
-    CompletableFuture<?>[] all = new CompletableFuture<?>[tableLanes.length];
-    for (int i = 0; i < tableLanes.length; i++) {
-      all[i] = tableLanes[i].flush();
-    }
-    return CompletableFuture.allOf(all);
+    return everyLane(table, StreamLane::flush);
   }
 
   public CompletableFuture<Void> flushAll() {
@@ -95,10 +91,14 @@ public final class StreamManager implements AutoCloseable {
 
   /** Opens the table's streams if they are not open; completes when they are (readiness). */
   public CompletableFuture<Void> open(String table) {
+    return everyLane(table, StreamLane::ready);
+  }
+
+  private CompletableFuture<Void> everyLane(String table, Function<StreamLane, CompletableFuture<?>> action) {
     StreamLane[] tableLanes = lanes(table);
     CompletableFuture<?>[] all = new CompletableFuture<?>[tableLanes.length];
     for (int i = 0; i < tableLanes.length; i++) {
-      all[i] = tableLanes[i].ready();
+      all[i] = action.apply(tableLanes[i]);
     }
     return CompletableFuture.allOf(all);
   }
