@@ -1,6 +1,5 @@
 package dev.zerobus.station.core;
 
-import com.databricks.zerobus.ZerobusSdk;
 import dev.zerobus.station.core.TableHealth.StreamState;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,6 +8,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -21,33 +23,40 @@ import org.slf4j.LoggerFactory;
  * per record than single-record calls. Callers get an {@link IngestTicket} whose futures tell when
  * the SDK took the records and when Zerobus made them durable.
  *
- * <p>Nothing it accepts is dropped quietly: batches are kept until acknowledged and replayed on a
- * new stream if one is lost (so a record may land twice, never zero times); only a non-retryable
- * error (credentials, permissions, schema) fails them, through their tickets.
+ * <p>Nothing it accepts is dropped quietly: calls are kept until acknowledged and replayed on a
+ * new stream if one is lost (so a record may land twice, never zero times). A record the service
+ * refuses is isolated and failed alone; a table failure (credentials, permissions, schema) fails
+ * the table's records and refuses it for a cooldown. docs/delivery.md has the whole failure model.
  */
 public final class StreamManager implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StreamManager.class);
 
   private final TableRegistry registry;
-  private final ZerobusSdk sdk;
+  private final ZerobusClient client;
   private final Map<String, StreamLane[]> lanes = new LinkedHashMap<>();
   private final Map<String, AtomicInteger> nextLane = new LinkedHashMap<>();
   private volatile boolean closed;
 
+  /** Over the official SDK, with the endpoints of the registry's config. */
   public StreamManager(TableRegistry registry, Credentials credentials, StreamSettings settings) {
-    this.registry = registry;
+    this(registry, new SdkZerobusClient(registry.config().databricks(), credentials, settings), settings);
     DatabricksSettings db = registry.config().databricks();
-    this.sdk = new ZerobusSdk(db.serverEndpoint(), db.workspaceUrl());
+    log.info("Zerobus endpoint {}, workspace {}, {} tables, {} stream(s) per table, client {}", db.serverEndpoint(),
+        db.workspaceUrl(), lanes.size(), settings.streamsPerTable(), credentials.clientId());
+  }
+
+  /** Over any client (tests hand it a scripted one). */
+  public StreamManager(TableRegistry registry, ZerobusClient client, StreamSettings settings) {
+    this.registry = registry;
+    this.client = client;
     for (TableDefinition table : registry.tables()) {
       StreamLane[] tableLanes = new StreamLane[settings.streamsPerTable()];
       for (int i = 0; i < tableLanes.length; i++) {
-        tableLanes[i] = new StreamLane(sdk, table, i, credentials, settings);
+        tableLanes[i] = new StreamLane(client, table, i, settings);
       }
       lanes.put(table.key(), tableLanes);
       nextLane.put(table.key(), new AtomicInteger());
     }
-    log.info("Zerobus endpoint {}, workspace {}, {} tables, {} stream(s) per table, client {}", db.serverEndpoint(),
-        db.workspaceUrl(), lanes.size(), settings.streamsPerTable(), credentials.clientId());
   }
 
   public TableRegistry registry() {
@@ -59,7 +68,7 @@ public final class StreamManager implements AutoCloseable {
     return ingest(table, -1, List.of(record));
   }
 
-  /** Queues records that go out together in one SDK batch call (never split). */
+  /** Queues records; they go out in order, in as many SDK calls as the size limits need. */
   public IngestTicket ingest(String table, List<byte[]> records) {
     return ingest(table, -1, records);
   }
@@ -71,6 +80,7 @@ public final class StreamManager implements AutoCloseable {
    * @throws UnknownTableException for a table that is not configured
    * @throws BackpressureException when the lane's queue is full (nothing was taken)
    * @throws StreamUnavailableException when the table cannot take records now (nothing was taken)
+   * @throws TooLargeException for a record no call can carry, or more records than a lane queues
    */
   public IngestTicket ingest(String table, int laneKey, List<byte[]> records) {
     return lane(table, laneKey).submit(records);
@@ -128,7 +138,7 @@ public final class StreamManager implements AutoCloseable {
       opened += lane.streamsOpened.sum();
       accepted += lane.accepted.sum();
       durable += lane.durable.sum();
-      failed += lane.failed.sum();
+      failed += lane.failed.sum() + lane.refused.sum();
       replayed += lane.replayed.sum();
       inflight += lane.inflightRecords();
       queued += lane.queuedRecords();
@@ -146,10 +156,11 @@ public final class StreamManager implements AutoCloseable {
   }
 
   /**
-   * Stops taking records, waits up to {@code timeout} for everything queued and in flight to
-   * become durable, closes the streams and the SDK. Logs what did not become durable.
+   * Stops taking records, waits up to {@code timeout} for everything taken to become durable (all
+   * lanes at once, within the one deadline), then stops the lanes, fails what is left with the
+   * shutdown reason, and closes the client once no lane is inside a call.
    *
-   * @return records that were not durable when it gave up
+   * @return taken records that were neither made durable nor refused by the service
    */
   public synchronized long close(Duration timeout) {
     if (closed) {
@@ -157,18 +168,40 @@ public final class StreamManager implements AutoCloseable {
     }
     closed = true;
     long deadline = System.nanoTime() + timeout.toNanos();
-    long notDurable = 0;
-    for (Map.Entry<String, StreamLane[]> e : lanes.entrySet()) {
-      for (StreamLane lane : e.getValue()) {
-        long left = Math.max(0, deadline - System.nanoTime());
-        int lost = lane.close(Duration.ofNanos(left));
-        if (lost > 0) {
-          log.error("table {}: {} records were not durable at shutdown", e.getKey(), lost);
-        }
-        notDurable += lost;
-      }
+    List<StreamLane> all = new ArrayList<>();
+    lanes.values().forEach(ls -> all.addAll(List.of(ls)));
+    all.forEach(StreamLane::beginClose);
+    CompletableFuture<?>[] drained = all.stream().map(StreamLane::flush).toArray(CompletableFuture<?>[]::new);
+    try {
+      CompletableFuture.allOf(drained).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // What is left is failed and counted below.
     }
-    sdk.close();
+    long notDurable = 0;
+    boolean senderStuck = false;
+    for (Map.Entry<String, StreamLane[]> e : lanes.entrySet()) {
+      long table = 0;
+      for (StreamLane lane : e.getValue()) {
+        try {
+          table += lane.stop(Duration.ofSeconds(5));
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+        }
+        senderStuck |= !lane.senderStopped();
+      }
+      if (table > 0) {
+        log.error("table {}: {} accepted records were not made durable before shutdown", e.getKey(), table);
+      }
+      notDurable += table;
+    }
+    if (senderStuck) {
+      log.warn("a stream's sender is still inside a Zerobus call; leaving the SDK open rather than closing it under"
+          + " that call");
+    } else {
+      client.close();
+    }
     return notDurable;
   }
 

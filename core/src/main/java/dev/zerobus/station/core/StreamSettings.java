@@ -1,75 +1,261 @@
 package dev.zerobus.station.core;
 
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
- * How the stream manager uses Zerobus streams.
- *
- * @param streamsPerTable Zerobus streams ("lanes") per table; one stream is capped by the service
- *     (documented at 15,000 rows/s and 100 MB/s), so a busy table can spread over several; order
- *     holds only within a lane
- * @param maxBatchRecords records coalesced into one SDK batch call at most
- * @param maxBatchBytes bytes in one SDK batch call at most (a batch must fit one gRPC message)
- * @param linger how long a lane waits for more records before sending a partial batch; 0 (the
- *     default) sends at once, and records that arrive while a call is under way go together in
- *     the next one, which batches under load without delaying a lone record
- * @param maxInflightRecords records per lane handed to the SDK and not yet durable; when full,
- *     new records queue
- * @param maxQueuedRecords records per lane waiting for the SDK; past this, ingest is refused with
- *     {@link BackpressureException} rather than queued without bound
- * @param recoveryRetries the SDK's own retries when it loses a stream
- * @param recoveryBackoff the SDK's pause between those retries
- * @param recoveryTimeout the SDK's limit on one stream-creation attempt
- * @param serverAckTimeout how long the SDK waits for any ack before it treats the stream as lost
- * @param reopenBackoffMax longest pause between this manager's attempts to open a new stream
- *     after the SDK gave one up
- * @param failedCooldown after a non-retryable failure (credentials, permissions, schema), how long
- *     ingest is refused before a new stream is tried
+ * How the core uses Zerobus streams: one settings object for both faces. Every setting is one
+ * {@link Setting} with its key, default, bounds and documentation; the bridge exposes them as
+ * {@code --key-with-dashes} options (env {@code ZEROBUS_KEY_WITH_UNDERSCORES}) and the connector as
+ * connector settings under the same dotted key, so defaults and validation live only here.
  */
-public record StreamSettings(
-    int streamsPerTable,
-    int maxBatchRecords,
-    int maxBatchBytes,
-    Duration linger,
-    int maxInflightRecords,
-    int maxQueuedRecords,
-    int recoveryRetries,
-    Duration recoveryBackoff,
-    Duration recoveryTimeout,
-    Duration serverAckTimeout,
-    Duration reopenBackoffMax,
-    Duration failedCooldown) {
+public final class StreamSettings {
 
-  public static final StreamSettings DEFAULTS = new StreamSettings(1, 1000, 4 << 20, Duration.ZERO, 50_000,
-      10_000, 3, Duration.ofSeconds(2), Duration.ofSeconds(15), Duration.ofSeconds(60), Duration.ofSeconds(30),
-      Duration.ofSeconds(10));
+  /** Largest message the Zerobus service takes (10 MiB, decoded); a batch call must stay under it. */
+  public static final int SERVICE_MAX_MESSAGE_BYTES = 10 << 20;
 
-  public StreamSettings {
-    if (streamsPerTable < 1 || maxBatchRecords < 1 || maxBatchBytes < 1 || maxInflightRecords < 1 || maxQueuedRecords < 1) {
-      throw new IllegalArgumentException("stream counts and limits must be positive");
+  /** Each setting: its key, default, bounds and what it does. Durations are in milliseconds. */
+  public enum Setting {
+    STREAMS_PER_TABLE("streams.per.table", 1, 1, 64,
+        "Zerobus streams per table (one stream is capped by the service near 15,000 rows/s, so a busy table spreads"
+            + " over several); order holds only within a stream."),
+    MAX_BATCH_RECORDS("max.batch.records", 1000, 1, 100_000,
+        "Records in one SDK batch call (one Zerobus offset) at most; larger submissions are split."),
+    MAX_BATCH_BYTES("max.batch.bytes", 8L << 20, 1024, SERVICE_MAX_MESSAGE_BYTES - 4096,
+        "Bytes in one SDK batch call at most, protobuf framing included; larger submissions are split, and a single"
+            + " record over it is refused (413 / dead-letter queue). The service refuses messages over 10 MiB."),
+    LINGER_MS("linger.ms", 0, 0, 60_000,
+        "How long records wait for others to share an SDK batch call; 0 sends at once and batches whatever arrives"
+            + " meanwhile."),
+    MAX_INFLIGHT_RECORDS("max.inflight.records", 50_000, 1, 10_000_000,
+        "Records per stream handed to the SDK and not yet durable; when full, new records queue."),
+    MAX_QUEUED_RECORDS("max.queued.records", 200_000, 1, 100_000_000,
+        "Records per stream waiting for the SDK; past this, ingest is refused (HTTP 429 / Connect retries) rather"
+            + " than queued without bound, and one submission larger than this is refused (HTTP 413)."),
+    MAX_QUEUED_BYTES("max.queued.bytes", 64L << 20, 1024, 1L << 34,
+        "Encoded bytes per stream waiting for the SDK; the same as max.queued.records, counted in bytes, so memory"
+            + " stays bounded whatever the record size."),
+    RECOVERY_RETRIES("stream.recovery.retries", 3, 0, 100,
+        "The SDK's own attempts to recover a lost stream before it gives the stream up."),
+    RECOVERY_BACKOFF_MS("stream.recovery.backoff.ms", 2_000, 0, 600_000,
+        "The SDK's pause between its recovery attempts."),
+    RECOVERY_TIMEOUT_MS("stream.recovery.timeout.ms", 15_000, 100, 600_000,
+        "The limit on one stream-creation attempt."),
+    ACK_TIMEOUT_MS("stream.ack.timeout.ms", 60_000, 100, 3_600_000,
+        "How long the SDK waits for any acknowledgement before it treats the stream as lost."),
+    REOPEN_BACKOFF_MAX_MS("stream.reopen.backoff.max.ms", 30_000, 10, 3_600_000,
+        "Longest pause between attempts to open a new stream after one was lost (exponential from 100 ms, with"
+            + " jitter)."),
+    FAILED_COOLDOWN_MS("stream.failed.cooldown.ms", 10_000, 0, 3_600_000,
+        "After a non-retryable failure (credentials, permissions, a table that is missing or does not match), how"
+            + " long ingest is refused (HTTP 503) before a new stream is tried.");
+
+    private final String key;
+    private final long defaultValue;
+    private final long min;
+    private final long max;
+    private final String doc;
+
+    Setting(String key, long defaultValue, long min, long max, String doc) {
+      this.key = key;
+      this.defaultValue = defaultValue;
+      this.min = min;
+      this.max = max;
+      this.doc = doc;
+    }
+
+    /** The connector setting's name, e.g. {@code max.batch.bytes}. */
+    public String key() {
+      return key;
+    }
+
+    /** The bridge option, e.g. {@code --max-batch-bytes}. */
+    public String option() {
+      return "--" + key.replace('.', '-');
+    }
+
+    /** The bridge's environment variable, e.g. {@code ZEROBUS_MAX_BATCH_BYTES}. */
+    public String env() {
+      return "ZEROBUS_" + key.replace('.', '_').toUpperCase(Locale.ROOT);
+    }
+
+    public long defaultValue() {
+      return defaultValue;
+    }
+
+    public long min() {
+      return min;
+    }
+
+    public long max() {
+      return max;
+    }
+
+    public String doc() {
+      return doc;
+    }
+
+    /** Whether the value fits an int (the connector's ConfigDef type). */
+    public boolean isInt() {
+      return max <= Integer.MAX_VALUE;
+    }
+
+    long check(long value, String name) {
+      if (value < min || value > max) {
+        throw new ConfigException(name + " must be between " + min + " and " + max + ", got " + value);
+      }
+      return value;
     }
   }
 
-  public StreamSettings withStreamsPerTable(int n) {
-    return new StreamSettings(n, maxBatchRecords, maxBatchBytes, linger, maxInflightRecords, maxQueuedRecords,
-        recoveryRetries, recoveryBackoff, recoveryTimeout, serverAckTimeout, reopenBackoffMax, failedCooldown);
+  public static final StreamSettings DEFAULTS = parse(s -> null, Setting::key);
+
+  private final EnumMap<Setting, Long> values;
+
+  private StreamSettings(EnumMap<Setting, Long> values) {
+    this.values = values;
   }
 
-  public StreamSettings withLimits(int maxInflightRecords, int maxQueuedRecords) {
-    return new StreamSettings(streamsPerTable, maxBatchRecords, maxBatchBytes, linger, maxInflightRecords,
-        maxQueuedRecords, recoveryRetries, recoveryBackoff, recoveryTimeout, serverAckTimeout, reopenBackoffMax,
-        failedCooldown);
+  /**
+   * Reads every setting through {@code lookup} (null or blank: the default), checking bounds.
+   *
+   * @param name how the setting is called in the caller's face, for error messages
+   * @throws ConfigException naming the setting
+   */
+  public static StreamSettings parse(Function<Setting, String> lookup, Function<Setting, String> name) {
+    EnumMap<Setting, Long> values = new EnumMap<>(Setting.class);
+    for (Setting s : Setting.values()) {
+      String text = lookup.apply(s);
+      long value;
+      if (text == null || text.isBlank()) {
+        value = s.defaultValue;
+      } else {
+        try {
+          value = Long.parseLong(text.trim());
+        } catch (NumberFormatException e) {
+          throw new ConfigException(name.apply(s) + " must be a whole number, got '" + Text.clip(text) + "'");
+        }
+      }
+      values.put(s, s.check(value, name.apply(s)));
+    }
+    return new StreamSettings(values);
   }
 
-  public StreamSettings withBatching(int maxBatchRecords, Duration linger) {
-    return new StreamSettings(streamsPerTable, maxBatchRecords, maxBatchBytes, linger, maxInflightRecords,
-        maxQueuedRecords, recoveryRetries, recoveryBackoff, recoveryTimeout, serverAckTimeout, reopenBackoffMax,
-        failedCooldown);
+  /** These settings with one changed (tests and programmatic use). */
+  public StreamSettings with(Setting setting, long value) {
+    EnumMap<Setting, Long> copy = new EnumMap<>(values);
+    copy.put(setting, setting.check(value, setting.key()));
+    return new StreamSettings(copy);
   }
 
-  public StreamSettings withRecovery(int retries, Duration backoff, Duration timeout, Duration serverAckTimeout,
-      Duration reopenBackoffMax, Duration failedCooldown) {
-    return new StreamSettings(streamsPerTable, maxBatchRecords, maxBatchBytes, linger, maxInflightRecords,
-        maxQueuedRecords, retries, backoff, timeout, serverAckTimeout, reopenBackoffMax, failedCooldown);
+  /** The bytes a record takes inside a batch call: a length-delimited field (tag, length, bytes). */
+  public static int wireSize(byte[] record) {
+    int n = record.length;
+    int varint = n < 1 << 7 ? 1 : n < 1 << 14 ? 2 : n < 1 << 21 ? 3 : n < 1 << 28 ? 4 : 5;
+    return 1 + varint + n;
+  }
+
+  /** What a batch call adds to its records' bytes on the wire, beyond their own framing. */
+  public static final int CALL_OVERHEAD_BYTES = 64;
+
+  /** Whether one call can carry this record; one that cannot is refused up front. */
+  public boolean fitsOneCall(byte[] record) {
+    return wireSize(record) + CALL_OVERHEAD_BYTES <= maxBatchBytes();
+  }
+
+  public long get(Setting setting) {
+    return values.get(setting);
+  }
+
+  public Map<Setting, Long> asMap() {
+    return new EnumMap<>(values);
+  }
+
+  public int streamsPerTable() {
+    return (int) get(Setting.STREAMS_PER_TABLE);
+  }
+
+  public int maxBatchRecords() {
+    return (int) get(Setting.MAX_BATCH_RECORDS);
+  }
+
+  public int maxBatchBytes() {
+    return (int) get(Setting.MAX_BATCH_BYTES);
+  }
+
+  public Duration linger() {
+    return Duration.ofMillis(get(Setting.LINGER_MS));
+  }
+
+  public int maxInflightRecords() {
+    return (int) get(Setting.MAX_INFLIGHT_RECORDS);
+  }
+
+  public int maxQueuedRecords() {
+    return (int) get(Setting.MAX_QUEUED_RECORDS);
+  }
+
+  public long maxQueuedBytes() {
+    return get(Setting.MAX_QUEUED_BYTES);
+  }
+
+  public int recoveryRetries() {
+    return (int) get(Setting.RECOVERY_RETRIES);
+  }
+
+  public Duration recoveryBackoff() {
+    return Duration.ofMillis(get(Setting.RECOVERY_BACKOFF_MS));
+  }
+
+  public Duration recoveryTimeout() {
+    return Duration.ofMillis(get(Setting.RECOVERY_TIMEOUT_MS));
+  }
+
+  public Duration serverAckTimeout() {
+    return Duration.ofMillis(get(Setting.ACK_TIMEOUT_MS));
+  }
+
+  public Duration reopenBackoffMax() {
+    return Duration.ofMillis(get(Setting.REOPEN_BACKOFF_MAX_MS));
+  }
+
+  public Duration failedCooldown() {
+    return Duration.ofMillis(get(Setting.FAILED_COOLDOWN_MS));
+  }
+
+  /** How long one stream open may take in all: the SDK's attempts and its pauses between them. */
+  public Duration openTimeout() {
+    return recoveryTimeout().multipliedBy(recoveryRetries() + 1L)
+        .plus(recoveryBackoff().multipliedBy(recoveryRetries()));
+  }
+
+  /** The settings as the Markdown table docs/configuration.md shows (a test keeps the two equal). */
+  public static String markdownTable() {
+    StringBuilder out = new StringBuilder("| connector setting | bridge option | bridge environment | default | range |"
+        + " meaning |\n|---|---|---|---|---|---|\n");
+    for (Setting s : Setting.values()) {
+      out.append("| `").append(s.key()).append("` | `").append(s.option()).append("` | `").append(s.env())
+          .append("` | ").append(s.defaultValue()).append(" | ").append(s.min()).append("–").append(s.max())
+          .append(" | ").append(s.doc()).append(" |\n");
+    }
+    return out.toString();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof StreamSettings other && values.equals(other.values);
+  }
+
+  @Override
+  public int hashCode() {
+    return values.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "StreamSettings" + values;
   }
 }

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.databricks.zerobus.NonRetriableException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.zerobus.station.core.StreamSettings.Setting;
 import dev.zerobus.station.core.TableHealth.StreamState;
 import dev.zerobus.station.emulator.ZerobusEmulator;
 import io.grpc.Status;
@@ -35,8 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
 class StreamManagerTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   /** Quick to give up and to come back, so failure paths run in seconds. */
-  static final StreamSettings FAST = StreamSettings.DEFAULTS.withRecovery(1, Duration.ofMillis(100),
-      Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofMillis(500), Duration.ofSeconds(1));
+  static final StreamSettings FAST = StreamSettings.DEFAULTS.with(Setting.RECOVERY_RETRIES, 1)
+      .with(Setting.RECOVERY_BACKOFF_MS, 100).with(Setting.RECOVERY_TIMEOUT_MS, 1000)
+      .with(Setting.ACK_TIMEOUT_MS, 2000).with(Setting.REOPEN_BACKOFF_MAX_MS, 500)
+      .with(Setting.FAILED_COOLDOWN_MS, 1000);
 
   @TempDir
   static Path dir;
@@ -187,8 +189,8 @@ class StreamManagerTest {
       emulator.faults().refuseStreams("main.test.station_one", Status.Code.PERMISSION_DENIED, "no MODIFY on main.test.station_one", 0);
       IngestTicket ticket = own.ingest("station_one", rows("station_one", "denied-", 0, 3));
       ExecutionException e = assertThrows(ExecutionException.class, () -> ticket.durable().get(30, TimeUnit.SECONDS));
-      assertInstanceOf(NonRetriableException.class, e.getCause());
-      assertTrue(e.getCause().getMessage().contains("no MODIFY"), e.getCause().getMessage());
+      assertInstanceOf(StreamUnavailableException.class, e.getCause());
+      assertTrue(e.getCause().getMessage().contains("PERMISSION_DENIED: no MODIFY"), e.getCause().getMessage());
 
       TableHealth health = own.health("station_one");
       assertEquals(StreamState.FAILED, health.state());
@@ -199,8 +201,17 @@ class StreamManagerTest {
       assertTrue(refused.getMessage().contains("no MODIFY"), refused.getMessage());
 
       emulator.faults().clear();
-      Thread.sleep(FAST.failedCooldown().toMillis() + 100);
-      own.ingest("station_one", rows("station_one", "after-", 0, 1)).durable().get(30, TimeUnit.SECONDS);
+      // Refused until the cooldown ends, then a new stream is tried and works.
+      waitFor(() -> {
+        try {
+          own.ingest("station_one", rows("station_one", "after-", 0, 1)).durable().get(30, TimeUnit.SECONDS);
+          return true;
+        } catch (StreamUnavailableException coolingDown) {
+          return false;
+        } catch (Exception other) {
+          throw new AssertionError(other);
+        }
+      });
       assertEquals(StreamState.OPEN, own.health("station_one").state());
     }
   }
@@ -208,7 +219,7 @@ class StreamManagerTest {
   @Test
   void aFullLaneRefusesWithBackpressureInsteadOfQueueingWithoutBound(@TempDir Path other) throws Exception {
     TableRegistry fresh = Fixtures.standard(other, emulator.zerobusEndpoint(), emulator.workspaceUrl(), EncoderOptions.STRICT);
-    try (StreamManager small = new StreamManager(fresh, credentials, FAST.withLimits(100, 200))) {
+    try (StreamManager small = new StreamManager(fresh, credentials, FAST.with(Setting.MAX_INFLIGHT_RECORDS, 100).with(Setting.MAX_QUEUED_RECORDS, 200))) {
       small.open("station_one").get(30, TimeUnit.SECONDS);
       emulator.faults().withholdAcks("main.test.station_one");
       List<IngestTicket> tickets = new ArrayList<>();

@@ -1,0 +1,29 @@
+package dev.zerobus.station.core;
+
+/**
+ * A failure of Zerobus, classified by what the core does about it (docs/delivery.md has the table).
+ * The message is a plain sentence that keeps the service's reason; SDK debug text is removed.
+ */
+public final class ZerobusFailure extends Exception {
+
+  /** The failure classes of the failure model. */
+  public enum Kind {
+    /** Stream lost, service unavailable, ack timeout, token endpoint 5xx or unreachable: reopen with backoff, replay. */
+    UNAVAILABLE,
+    /** Credentials, permissions, missing table, schema mismatch: fail the table's records, refuse for a cooldown. */
+    TABLE,
+    /** The service refused a record at ingest (invalid value, message too large): isolate it, send the rest. */
+    RECORD
+  }
+
+  private final Kind kind;
+
+  public ZerobusFailure(Kind kind, String message) {
+    super(message, null, false, false);
+    this.kind = kind;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+}
