@@ -2,8 +2,10 @@ package dev.zerobus.station.bridge;
 
 import dev.zerobus.station.core.ConfigException;
 import dev.zerobus.station.core.Credentials;
+import dev.zerobus.station.core.DatabricksSettings;
 import dev.zerobus.station.core.EncoderOptions;
 import dev.zerobus.station.core.Env;
+import dev.zerobus.station.core.StartupChecks;
 import dev.zerobus.station.core.StationConfig;
 import dev.zerobus.station.core.StreamManager;
 import dev.zerobus.station.core.StreamSettings;
@@ -17,14 +19,20 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code java -jar zerobus-station.jar [--local] [--config config.json] [--port 8000] ...} */
 @Command(name = "zerobus-station", mixinStandardHelpOptions = true, sortOptions = false,
+    modelTransformer = StreamOptions.class,
     versionProvider = BridgeMain.Version.class,
     description = "REST bridge into Databricks tables through Zerobus: POST /ingest/{table}, GET /health,"
         + " POST /flush/{table}, GET /ready, /metrics, /docs.")
 public final class BridgeMain implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   static final Path LOCAL_CONFIG = Path.of("config", "config.local.json");
   static final Path LOCAL_EMULATOR_TABLES = Path.of("config", "emulator-tables.json");
 
@@ -94,22 +102,15 @@ public final class BridgeMain implements Callable<Integer> {
       description = "The PEM PKCS#8 private key for --tls-cert.")
   Path tlsKey;
 
-  @Option(names = "--streams-per-table", defaultValue = "${env:ZEROBUS_STREAMS_PER_TABLE:-1}",
-      description = "Zerobus streams per table (default ${DEFAULT-VALUE}).")
-  int streamsPerTable;
+  @Option(names = "--lazy-streams", defaultValue = "${env:ZEROBUS_LAZY_STREAMS:-false}",
+      description = "Open Zerobus streams on first use instead of at start (by default the bridge authenticates and"
+          + " opens one stream per table before it listens, and exits naming the cause if it cannot).")
+  boolean lazyStreams;
 
-  @Option(names = "--max-inflight-records", defaultValue = "${env:ZEROBUS_MAX_INFLIGHT_RECORDS:-50000}",
-      description = "Records per stream handed to the SDK and not yet acknowledged (default ${DEFAULT-VALUE}).")
-  int maxInflightRecords;
-
-  @Option(names = "--max-queued-records", defaultValue = "${env:ZEROBUS_MAX_QUEUED_RECORDS:-10000}",
-      description = "Records per stream waiting for the SDK before requests get 429 (default ${DEFAULT-VALUE}).")
-  int maxQueuedRecords;
-
-  @Option(names = "--linger-ms", defaultValue = "${env:ZEROBUS_LINGER_MS:-0}",
-      description = "How long records wait for others to share an SDK batch call; 0 sends at once and batches"
-          + " whatever arrives meanwhile (default ${DEFAULT-VALUE}).")
-  int lingerMs;
+  @Option(names = "--start-timeout-seconds", defaultValue = "${env:ZEROBUS_START_TIMEOUT_SECONDS:-30}",
+      description = "How long start-up waits for every table's stream while Zerobus is unreachable (default"
+          + " ${DEFAULT-VALUE}); a non-retryable failure (credentials, permission, schema) exits at once.")
+  int startTimeoutSeconds;
 
   @Option(names = "--shutdown-timeout-seconds", defaultValue = "${env:ZEROBUS_SHUTDOWN_TIMEOUT_SECONDS:-30}",
       description = "How long shutdown waits for in-flight requests and acks (default ${DEFAULT-VALUE}).")
@@ -142,11 +143,25 @@ public final class BridgeMain implements Callable<Integer> {
       StationConfig stationConfig = StationConfig.load(configFile, env);
       TableRegistry registry = TableRegistry.build(stationConfig, new EncoderOptions(ignoreUnknownFields, maxStringLength));
       Credentials credentials = Credentials.from(env);
-      StreamSettings streams = StreamSettings.DEFAULTS.withStreamsPerTable(streamsPerTable)
-          .withLimits(maxInflightRecords, maxQueuedRecords)
-          .withBatching(StreamSettings.DEFAULTS.maxBatchRecords(), Duration.ofMillis(lingerMs));
+      StreamSettings streams = StreamOptions.settings(spec);
       BridgeSettings settings = bridgeSettings(env);
+      if (!local) {
+        StartupChecks.noPlaceholders(stationConfig, credentials);
+        DatabricksSettings db = stationConfig.databricks();
+        StartupChecks.resolves("the Zerobus endpoint (databricks.server_endpoint)", db.serverEndpoint(),
+            StartupChecks.Resolver.SYSTEM);
+        StartupChecks.resolves("the workspace URL (databricks.workspace_url)", db.workspaceUrl(),
+            StartupChecks.Resolver.SYSTEM);
+      }
       StreamManager manager = new StreamManager(registry, credentials, streams);
+      if (!lazyStreams) {
+        try {
+          StreamOptions.openAll(manager, Duration.ofSeconds(startTimeoutSeconds));
+        } catch (RuntimeException e) {
+          manager.close(Duration.ZERO);
+          throw e;
+        }
+      }
       BridgeServer server = new BridgeServer(registry, manager, settings).start();
       CountDownLatch stopped = new CountDownLatch(1);
       LocalEmulator localEmulator = emulator;

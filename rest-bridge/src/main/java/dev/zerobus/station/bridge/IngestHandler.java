@@ -3,6 +3,8 @@ package dev.zerobus.station.bridge;
 import dev.zerobus.station.core.BackpressureException;
 import dev.zerobus.station.core.EncodeException;
 import dev.zerobus.station.core.IngestTicket;
+import dev.zerobus.station.core.RecordsRefusedException;
+import dev.zerobus.station.core.TooLargeException;
 import dev.zerobus.station.core.RecordEncoder.Batch;
 import dev.zerobus.station.core.RecordEncoder.BatchFormat;
 import dev.zerobus.station.core.StreamManager;
@@ -122,6 +124,14 @@ final class IngestHandler implements HttpHandler {
     } catch (StreamUnavailableException e) {
       Json.retryLater(exchange, 503, e.getMessage(), e.retryAfter());
       return;
+    } catch (TooLargeException e) {
+      Map<String, Object> details = new LinkedHashMap<>();
+      details.put("table", table.key());
+      if (e.index() >= 0) {
+        details.put("index", e.index());
+      }
+      Json.error(exchange, 413, e.getMessage(), details);
+      return;
     }
     int records = batch.records().size();
     metrics.recordsIngested.labelValues(table.key()).inc(records);
@@ -140,7 +150,7 @@ final class IngestHandler implements HttpHandler {
       if (failure == null) {
         Json.send(exchange, 200, success(table, batch, rejected, waitForAck, ticket));
       } else {
-        failed(exchange, table, records, waitForAck, unwrap(failure));
+        failed(exchange, table, ticket, waitForAck, unwrap(failure));
       }
     }));
   }
@@ -164,21 +174,55 @@ final class IngestHandler implements HttpHandler {
     return body;
   }
 
-  private void failed(HttpServerExchange exchange, TableDefinition table, int records, boolean waitForAck, Throwable e) {
+  private void failed(HttpServerExchange exchange, TableDefinition table, IngestTicket ticket, boolean waitForAck,
+      Throwable e) {
+    int records = ticket.records();
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("table", table.key());
     details.put("records", records);
+    if (e instanceof RecordsRefusedException refused) {
+      // The service will never take these; the request's other records landed.
+      List<Map<String, Object>> list = new ArrayList<>();
+      for (RecordsRefusedException.Refusal r : refused.refusals()) {
+        Map<String, Object> one = new LinkedHashMap<>();
+        one.put("index", r.index());
+        one.put("error", r.reason());
+        list.add(one);
+      }
+      details.put("landed", records - list.size());
+      details.put("refused", list);
+      details.put("may_still_land", false);
+      RecordsRefusedException.Refusal first = refused.refusals().get(0);
+      Json.error(exchange, 422, "Zerobus refused " + (records == 1 ? "the record" : list.size() + " of " + records
+          + " records (first: record " + first.index() + ")") + " of table " + table.key() + ": " + first.reason()
+          + (records - list.size() > 0 ? "; the other " + (records - list.size()) + " landed" : ""), details);
+      return;
+    }
+    // Records still waiting in the queue are withdrawn, so "may not land" stays true after the answer.
+    boolean mayStillLand = !(e instanceof TimeoutException ? ticket.withdraw() : !ticket.handedToStream());
+    details.put("may_still_land", mayStillLand);
     if (e instanceof TimeoutException) {
-      details.put("may_still_land", true);
       String waited = waitForAck ? "for Zerobus to acknowledge" : "for the Zerobus stream to take";
       Json.error(exchange, 504, "Timed out after " + settings.ackTimeout().toSeconds() + " s waiting " + waited + " "
-          + records + " record(s) of table " + table.key() + "; they are queued and may still land, so a retry may"
-          + " write them twice", details);
+          + records + " record(s) of table " + table.key() + (mayStillLand
+              ? "; they reached a Zerobus stream and may still land, so a retry may write them twice"
+              : "; none reached a Zerobus stream (" + lastError(table) + "), so they were withdrawn and a retry"
+                  + " will not write them twice"), details);
+    } else if (e instanceof StreamUnavailableException unavailable) {
+      details.put("retry_after_seconds", Math.max(1, unavailable.retryAfter().toSeconds()));
+      exchange.getResponseHeaders().put(io.undertow.util.Headers.RETRY_AFTER,
+          Long.toString(Math.max(1, unavailable.retryAfter().toSeconds())));
+      Json.error(exchange, 503, "Zerobus did not take the record(s) of table " + table.key() + ": " + e.getMessage()
+          + (mayStillLand ? " (some reached a stream before it failed and may have landed)" : ""), details);
     } else {
-      details.put("may_still_land", false);
       Json.error(exchange, 500, "Zerobus did not take the record(s) of table " + table.key() + ": " + e.getMessage(),
           details);
     }
+  }
+
+  private String lastError(TableDefinition table) {
+    String error = manager.health(table.key()).lastError();
+    return error == null ? "the stream is still opening" : error;
   }
 
   private static void tooBig(HttpServerExchange exchange, TableDefinition table) {

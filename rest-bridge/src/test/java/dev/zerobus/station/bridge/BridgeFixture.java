@@ -7,6 +7,7 @@ import dev.zerobus.station.core.Env;
 import dev.zerobus.station.core.StationConfig;
 import dev.zerobus.station.core.StreamManager;
 import dev.zerobus.station.core.StreamSettings;
+import dev.zerobus.station.core.StreamSettings.Setting;
 import dev.zerobus.station.core.TableRegistry;
 import dev.zerobus.station.emulator.ZerobusEmulator;
 import java.io.IOException;
@@ -44,8 +45,10 @@ final class BridgeFixture implements AutoCloseable {
              {"name": "score", "type": "double", "proto_type": "optional double", "field_num": 4}]}}}
       """;
   /** Quick to give up and to come back, so failure paths run in seconds. */
-  static final StreamSettings FAST = StreamSettings.DEFAULTS.withRecovery(1, Duration.ofMillis(100),
-      Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofMillis(500), Duration.ofSeconds(2));
+  static final StreamSettings FAST = StreamSettings.DEFAULTS.with(Setting.RECOVERY_RETRIES, 1)
+      .with(Setting.RECOVERY_BACKOFF_MS, 100).with(Setting.RECOVERY_TIMEOUT_MS, 1000)
+      .with(Setting.ACK_TIMEOUT_MS, 2000).with(Setting.REOPEN_BACKOFF_MAX_MS, 500)
+      .with(Setting.FAILED_COOLDOWN_MS, 2000);
 
   final ZerobusEmulator emulator;
   final TableRegistry registry;
@@ -59,8 +62,14 @@ final class BridgeFixture implements AutoCloseable {
 
   BridgeFixture(Path dir, StreamSettings streams, UnaryOperator<BridgeSettings> customize, HttpClient http)
       throws IOException {
+    this(dir, streams, customize, http, "device_name STRING, temp INT, humidity BIGINT");
+  }
+
+  /** @param stationOneColumns the columns the emulator's station_one really has (the config says temp is INT) */
+  BridgeFixture(Path dir, StreamSettings streams, UnaryOperator<BridgeSettings> customize, HttpClient http,
+      String stationOneColumns) throws IOException {
     emulator = ZerobusEmulator.builder()
-        .table("main.default.station_one", "device_name STRING, temp INT, humidity BIGINT")
+        .table("main.default.station_one", stationOneColumns)
         .table("main.default.station_two", "device_name STRING, temp INT, humidity BIGINT, description STRING")
         .start();
     Files.createDirectories(dir);

@@ -12,6 +12,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import dev.zerobus.station.emulator.ZerobusEmulator;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -101,6 +103,92 @@ class BridgeJarIT {
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(2, p.waitFor());
     assertTrue(output.contains("cannot read config file no-such.json"), output);
+  }
+
+  /** Runs the jar to its exit (it must exit: start-up fails), returning the exit code and what it printed. */
+  private record Exit(int code, String output, long millis) {}
+
+  private Exit runToExit(Path config, Map<String, String> env, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(java(), "-jar", JAR.toString(), "--config", config.toString(),
+        "--env-file", dataDir.resolve("no.env").toString(), "--port", "0"));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
+    pb.environment().putAll(env);
+    long started = System.nanoTime();
+    Process p = pb.start();
+    try {
+      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "exits: " + output);
+      return new Exit(p.exitValue(), output, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  /** The one line the process prints for a failed start. */
+  private static String failureLine(Exit exit) {
+    return exit.output().lines().filter(l -> l.startsWith("zerobus-station: ")).findFirst()
+        .orElseThrow(() -> new AssertionError("no failure line in: " + exit.output()));
+  }
+
+  @Test
+  void theExampleConfigUnchangedExitsNamingEveryPlaceholder() throws Exception {
+    Exit exit = runToExit(ROOT.resolve("config/config.example.json"), Map.of(
+        "DATABRICKS_CLIENT_ID", "your-service-principal-id", "DATABRICKS_CLIENT_SECRET", "your-service-principal-secret"));
+    assertEquals(2, exit.code(), exit.output());
+    String line = failureLine(exit);
+    assertTrue(line.contains("placeholder") && line.contains("databricks.server_endpoint")
+        && line.contains("tables.station_one.table_name = 'YOUR_CATALOG.YOUR_SCHEMA.station_one'")
+        && line.contains("DATABRICKS_CLIENT_ID") && !line.contains("your-service-principal-secret"), line);
+    System.out.println("FAIL-FAST placeholders: exit " + exit.code() + " after " + exit.millis() + " ms: " + line);
+  }
+
+  @Test
+  void anUnreachableZerobusExitsNamingTableEndpointAndCause() throws Exception {
+    Path config = Files.writeString(dataDir.resolve("unreachable.json"), """
+        {"databricks": {"server_endpoint": "http://127.0.0.1:9", "workspace_id": "1",
+                        "workspace_url": "http://127.0.0.1:9"},
+         "tables": {"station_one": {"table_name": "main.default.station_one", "proto_package": "station_one",
+           "message_name": "StationOne", "fields": [{"name": "device_name", "type": "string", "field_num": 1}]}}}
+        """);
+    Exit exit = runToExit(config, Map.of("DATABRICKS_CLIENT_ID", "id", "DATABRICKS_CLIENT_SECRET", "secret"),
+        "--start-timeout-seconds", "3");
+    assertEquals(1, exit.code(), exit.output());
+    String line = failureLine(exit);
+    assertTrue(line.contains("table station_one (main.default.station_one) on http://127.0.0.1:9")
+        && line.contains("cannot reach the workspace's OAuth token endpoint"), line);
+    assertTrue(!exit.output().contains("MetadataMap") && !exit.output().contains("details: []"), exit.output());
+    System.out.println("FAIL-FAST unreachable: exit " + exit.code() + " after " + exit.millis() + " ms: " + line);
+  }
+
+  @Test
+  void aWrongSecretOrASchemaMismatchExitsAtOnceWithTheServiceReason() throws Exception {
+    try (ZerobusEmulator emulator = ZerobusEmulator.builder()
+        .table("main.default.station_one", "device_name STRING, temp INT").start()) {
+      Path config = Files.writeString(dataDir.resolve("emulated.json"), """
+          {"databricks": {"server_endpoint": "%s", "workspace_id": "1", "workspace_url": "%s"},
+           "tables": {"station_one": {"table_name": "main.default.station_one", "proto_package": "station_one",
+             "message_name": "StationOne", "fields": [
+               {"name": "device_name", "type": "string", "field_num": 1},
+               {"name": "humidity", "type": "int64", "field_num": 3}]}}}
+          """.formatted(emulator.zerobusEndpoint(), emulator.workspaceUrl()));
+      Exit badSecret = runToExit(config, Map.of("DATABRICKS_CLIENT_ID", emulator.clientId(),
+          "DATABRICKS_CLIENT_SECRET", "not-the-secret"));
+      assertEquals(1, badSecret.code(), badSecret.output());
+      String line = failureLine(badSecret);
+      assertTrue(line.contains("HTTP 401") && line.contains("DATABRICKS_CLIENT_SECRET")
+          && !badSecret.output().contains("not-the-secret"), line);
+      System.out.println("FAIL-FAST bad secret: exit " + badSecret.code() + " after " + badSecret.millis() + " ms: "
+          + line);
+
+      Exit mismatch = runToExit(config, Map.of("DATABRICKS_CLIENT_ID", emulator.clientId(),
+          "DATABRICKS_CLIENT_SECRET", emulator.clientSecret()));
+      assertEquals(1, mismatch.code(), mismatch.output());
+      String why = failureLine(mismatch);
+      assertTrue(why.contains("INVALID_ARGUMENT") && why.contains("humidity"), why);
+      System.out.println("FAIL-FAST schema mismatch: exit " + mismatch.code() + " after " + mismatch.millis()
+          + " ms: " + why);
+    }
   }
 
   private HttpResponse<String> post(String url, String json) throws Exception {
