@@ -12,8 +12,12 @@ import java.util.concurrent.CompletableFuture;
  * or rebalance can only make records land twice, never be lost.
  */
 final class PartitionOffsets {
-  /** Records [first, last] of the partition went to Zerobus together; durable completes on the ack. */
-  private record Pending(long first, long last, CompletableFuture<Void> durable) {}
+  /**
+   * Records [first, last] of the partition went to Zerobus together; {@code durable} completes when
+   * they may be committed (acked, or refused and dead-lettered), {@code settled} when Zerobus has
+   * answered for all of them either way (what a flush waits for).
+   */
+  private record Pending(long first, long last, CompletableFuture<Void> durable, CompletableFuture<?> settled) {}
 
   private final Deque<Pending> pending = new ArrayDeque<>();
   /** Offsets below this have been handled: sent to Zerobus, skipped or dead-lettered. -1: nothing yet. */
@@ -25,7 +29,11 @@ final class PartitionOffsets {
   }
 
   synchronized void sent(long first, long last, CompletableFuture<Void> durable) {
-    pending.addLast(new Pending(first, last, durable));
+    sent(first, last, durable, durable);
+  }
+
+  synchronized void sent(long first, long last, CompletableFuture<Void> durable, CompletableFuture<?> settled) {
+    pending.addLast(new Pending(first, last, durable, settled));
     handledUpTo = Math.max(handledUpTo, last + 1);
   }
 
@@ -49,12 +57,12 @@ final class PartitionOffsets {
     return handledUpTo;
   }
 
-  /** Futures of the records not yet known durable, oldest first. */
-  synchronized List<CompletableFuture<Void>> outstanding() {
-    List<CompletableFuture<Void>> out = new ArrayList<>(pending.size());
+  /** Futures of the records Zerobus has not answered for yet, oldest first. */
+  synchronized List<CompletableFuture<?>> outstanding() {
+    List<CompletableFuture<?>> out = new ArrayList<>(pending.size());
     for (Pending p : pending) {
-      if (!p.durable().isDone()) {
-        out.add(p.durable());
+      if (!p.settled().isDone()) {
+        out.add(p.settled());
       }
     }
     return out;

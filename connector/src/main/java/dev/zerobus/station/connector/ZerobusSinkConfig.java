@@ -1,6 +1,7 @@
 package dev.zerobus.station.connector;
 
 import dev.zerobus.station.core.StreamSettings;
+import dev.zerobus.station.core.StreamSettings.Setting;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -49,15 +50,6 @@ public final class ZerobusSinkConfig extends AbstractConfig {
   public static final String METADATA_COLUMNS = "metadata.columns";
   public static final String FLUSH_ON_COMMIT = "flush.on.commit";
   public static final String FLUSH_TIMEOUT_MS = "flush.timeout.ms";
-  public static final String STREAMS_PER_TABLE = "streams.per.table";
-  public static final String MAX_BATCH_RECORDS = "max.batch.records";
-  public static final String MAX_INFLIGHT_RECORDS = "max.inflight.records";
-  public static final String MAX_QUEUED_RECORDS = "max.queued.records";
-  public static final String LINGER_MS = "linger.ms";
-  public static final String RECOVERY_RETRIES = "stream.recovery.retries";
-  public static final String RECOVERY_BACKOFF_MS = "stream.recovery.backoff.ms";
-  public static final String RECOVERY_TIMEOUT_MS = "stream.recovery.timeout.ms";
-  public static final String ACK_TIMEOUT_MS = "stream.ack.timeout.ms";
   public static final String RETRY_BACKOFF_MS = "retry.backoff.ms";
 
   /** How String and byte[] values are read. */
@@ -172,36 +164,19 @@ public final class ZerobusSinkConfig extends AbstractConfig {
             + "Connect hands the same records to the task again.",
         GROUP_DELIVERY, ++order, Width.SHORT, "Retry backoff (ms)");
 
-    StreamSettings d = StreamSettings.DEFAULTS;
+    // Core's stream settings, with their defaults, bounds and docs, under the same keys as the bridge's options.
     order = 0;
-    def.define(STREAMS_PER_TABLE, Type.INT, d.streamsPerTable(), Range.between(1, 64), Importance.MEDIUM,
-        "Zerobus streams per table in each task (one stream is capped by the service near 15,000 rows/s); "
-            + "a partition always uses the same stream, so its order holds.",
-        GROUP_STREAMS, ++order, Width.SHORT, "Streams per table");
-    def.define(MAX_BATCH_RECORDS, Type.INT, d.maxBatchRecords(), Range.between(1, 100_000), Importance.LOW,
-        "Records in one Zerobus batch call at most.",
-        GROUP_STREAMS, ++order, Width.SHORT, "Batch size");
-    def.define(MAX_INFLIGHT_RECORDS, Type.INT, d.maxInflightRecords(), Range.atLeast(1), Importance.LOW,
-        "Records per stream sent and not yet acknowledged.",
-        GROUP_STREAMS, ++order, Width.SHORT, "In-flight records");
-    def.define(MAX_QUEUED_RECORDS, Type.INT, d.maxQueuedRecords(), Range.atLeast(1), Importance.LOW,
-        "Records per stream waiting for the in-flight window; past this, put() asks Connect to retry later.",
-        GROUP_STREAMS, ++order, Width.SHORT, "Queued records");
-    def.define(LINGER_MS, Type.LONG, d.linger().toMillis(), Range.atLeast(0), Importance.LOW,
-        "How long a stream waits for more records before sending a partial batch.",
-        GROUP_STREAMS, ++order, Width.SHORT, "Linger (ms)");
-    def.define(RECOVERY_RETRIES, Type.INT, d.recoveryRetries(), Range.atLeast(0), Importance.LOW,
-        "The SDK's own attempts to recover a lost stream before the connector opens a new one and replays.",
-        GROUP_STREAMS, ++order, Width.SHORT, "Recovery retries");
-    def.define(RECOVERY_BACKOFF_MS, Type.LONG, d.recoveryBackoff().toMillis(), Range.atLeast(0), Importance.LOW,
-        "The SDK's pause between recovery attempts.",
-        GROUP_STREAMS, ++order, Width.SHORT, "Recovery backoff (ms)");
-    def.define(RECOVERY_TIMEOUT_MS, Type.LONG, d.recoveryTimeout().toMillis(), Range.atLeast(1), Importance.LOW,
-        "The SDK's limit on one stream-creation attempt.",
-        GROUP_STREAMS, ++order, Width.SHORT, "Recovery timeout (ms)");
-    def.define(ACK_TIMEOUT_MS, Type.LONG, d.serverAckTimeout().toMillis(), Range.atLeast(1), Importance.LOW,
-        "How long the SDK waits for an acknowledgement before it treats the stream as lost.",
-        GROUP_STREAMS, ++order, Width.SHORT, "Ack timeout (ms)");
+    for (Setting s : Setting.values()) {
+      String display = Character.toUpperCase(s.key().charAt(0)) + s.key().substring(1).replace('.', ' ');
+      if (s.isInt()) {
+        def.define(s.key(), Type.INT, (int) s.defaultValue(), Range.between((int) s.min(), (int) s.max()),
+            s == Setting.STREAMS_PER_TABLE ? Importance.MEDIUM : Importance.LOW, s.doc(), GROUP_STREAMS, ++order,
+            Width.SHORT, display);
+      } else {
+        def.define(s.key(), Type.LONG, s.defaultValue(), Range.between(s.min(), s.max()), Importance.LOW, s.doc(),
+            GROUP_STREAMS, ++order, Width.SHORT, display);
+      }
+    }
     return def;
   }
 
@@ -250,13 +225,7 @@ public final class ZerobusSinkConfig extends AbstractConfig {
   }
 
   public StreamSettings streamSettings() {
-    StreamSettings d = StreamSettings.DEFAULTS;
-    return d.withStreamsPerTable(getInt(STREAMS_PER_TABLE))
-        .withBatching(getInt(MAX_BATCH_RECORDS), Duration.ofMillis(getLong(LINGER_MS)))
-        .withLimits(getInt(MAX_INFLIGHT_RECORDS), getInt(MAX_QUEUED_RECORDS))
-        .withRecovery(getInt(RECOVERY_RETRIES), Duration.ofMillis(getLong(RECOVERY_BACKOFF_MS)),
-            Duration.ofMillis(getLong(RECOVERY_TIMEOUT_MS)), Duration.ofMillis(getLong(ACK_TIMEOUT_MS)),
-            d.reopenBackoffMax(), d.failedCooldown());
+    return StreamSettings.parse(setting -> String.valueOf(get(setting.key())), Setting::key);
   }
 
   private static <E extends Enum<E>> ConfigDef.Validator enumValidator(E[] values) {

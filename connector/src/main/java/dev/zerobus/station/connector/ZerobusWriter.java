@@ -4,6 +4,7 @@ import dev.zerobus.station.connector.ZerobusSinkConfig.NullValues;
 import dev.zerobus.station.core.EncodeException;
 import dev.zerobus.station.core.IngestRefusedException;
 import dev.zerobus.station.core.IngestTicket;
+import dev.zerobus.station.core.RecordsRefusedException;
 import dev.zerobus.station.core.StreamManager;
 import dev.zerobus.station.core.StreamSettings;
 import dev.zerobus.station.core.TableDefinition;
@@ -16,7 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -56,8 +59,11 @@ final class ZerobusWriter implements AutoCloseable {
   private final boolean flushOnCommit;
   private final Duration flushTimeout;
   private final long retryBackoffMs;
+  private final StreamSettings streamSettings;
   private final int maxBatchRecords;
   private final int maxBatchBytes;
+  /** Records Zerobus refused, reported from ack threads; the task thread dead-letters them. */
+  private final ConcurrentLinkedQueue<Refused> refused = new ConcurrentLinkedQueue<>();
   private final Map<TopicPartition, PartitionOffsets> partitions = new ConcurrentHashMap<>();
   private final AtomicReference<ConnectException> failure = new AtomicReference<>();
   private final Runnable requestRetry;
@@ -76,6 +82,7 @@ final class ZerobusWriter implements AutoCloseable {
     this.flushTimeout = Duration.ofMillis(config.getLong(ZerobusSinkConfig.FLUSH_TIMEOUT_MS));
     this.retryBackoffMs = config.getLong(ZerobusSinkConfig.RETRY_BACKOFF_MS);
     StreamSettings settings = config.streamSettings();
+    this.streamSettings = settings;
     this.maxBatchRecords = settings.maxBatchRecords();
     this.maxBatchBytes = settings.maxBatchBytes();
   }
@@ -85,6 +92,9 @@ final class ZerobusWriter implements AutoCloseable {
     final TopicPartition tp;
     final String table;
     final List<byte[]> records = new ArrayList<>();
+    final List<SinkRecord> sinkRecords = new ArrayList<>();
+    /** Completes once every record is durable, or refused and dead-lettered: then its offsets may be committed. */
+    final CompletableFuture<Void> handled = new CompletableFuture<>();
     long first = -1;
     long last = -1;
     int bytes;
@@ -98,18 +108,23 @@ final class ZerobusWriter implements AutoCloseable {
       return records.isEmpty() || records.size() < maxBatchRecords && bytes + record.length <= maxBatchBytes;
     }
 
-    void add(long offset, byte[] record) {
+    void add(SinkRecord sinkRecord, byte[] record) {
       if (records.isEmpty()) {
-        first = offset;
+        first = sinkRecord.kafkaOffset();
       }
-      last = offset;
+      last = sinkRecord.kafkaOffset();
       records.add(record);
+      sinkRecords.add(sinkRecord);
       bytes += record.length;
     }
   }
 
+  /** Records of one chunk that Zerobus refused at ingest. */
+  private record Refused(Chunk chunk, List<RecordsRefusedException.Refusal> refusals) {}
+
   void write(Collection<SinkRecord> records) {
     throwIfFailed();
+    deadLetterRefused();
     metrics.put(records.size());
     Map<TopicPartition, Chunk> open = new LinkedHashMap<>();
     try {
@@ -145,6 +160,13 @@ final class ZerobusWriter implements AutoCloseable {
           reject(r, offsets, table, e.getMessage());
           continue;
         }
+        if (!streamSettings.fitsOneCall(encoded)) {
+          send(open.remove(tp));
+          reject(r, offsets, table, "the record is " + encoded.length + " bytes encoded, more than one Zerobus call"
+              + " carries (max.batch.bytes=" + streamSettings.maxBatchBytes() + "; the service refuses messages over "
+              + StreamSettings.SERVICE_MAX_MESSAGE_BYTES + " bytes)");
+          continue;
+        }
         Chunk chunk = open.get(tp);
         if (chunk != null && !chunk.fits(encoded)) {
           send(open.remove(tp));
@@ -154,7 +176,7 @@ final class ZerobusWriter implements AutoCloseable {
           chunk = new Chunk(tp, table);
           open.put(tp, chunk);
         }
-        chunk.add(r.kafkaOffset(), encoded);
+        chunk.add(r, encoded);
       }
       for (Chunk c : open.values()) {
         send(c);
@@ -175,24 +197,44 @@ final class ZerobusWriter implements AutoCloseable {
     }
     IngestTicket ticket = streams.ingest(c.table, c.tp.partition(), c.records);
     PartitionOffsets offsets = partition(c.tp);
-    offsets.sent(c.first, c.last, ticket.durable());
+    offsets.sent(c.first, c.last, c.handled, ticket.durable().handle((ok, error) -> null));
     metrics.ingested(c.table, c.records.size());
     int n = c.records.size();
-    String table = c.table;
-    TopicPartition tp = c.tp;
-    long first = c.first;
-    long last = c.last;
     ticket.durable().whenComplete((ok, error) -> {
       if (error == null) {
-        metrics.acked(table, n);
-      } else if (partitions.get(tp) == offsets) {
-        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-            ? error.getCause() : error;
-        failure.compareAndSet(null, new ConnectException("Zerobus refused records " + tp + " offsets " + first + ".."
-            + last + " for table " + table + " and will not take them on retry: " + cause.getMessage()
+        metrics.acked(c.table, n);
+        c.handled.complete(null);
+        return;
+      }
+      Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+      if (cause instanceof RecordsRefusedException r) {
+        metrics.acked(c.table, n - r.refusals().size());
+        refused.add(new Refused(c, r.refusals())); // dead-lettered on the task thread, then committable
+      } else if (partitions.get(c.tp) == offsets) {
+        failure.compareAndSet(null, new ConnectException("Zerobus refused records " + c.tp + " offsets " + c.first
+            + ".." + c.last + " for table " + c.table + " and will not take them on retry: " + cause.getMessage()
             + ". Their offsets were not committed; fix the cause and restart the task to write them.", cause));
       }
     });
+  }
+
+  /**
+   * Sends the records Zerobus refused to the dead-letter queue with the service's reason (or fails
+   * the task naming them under errors.tolerance=none); their chunks become committable after.
+   */
+  private void deadLetterRefused() {
+    for (Refused r = refused.poll(); r != null; r = refused.poll()) {
+      for (RecordsRefusedException.Refusal refusal : r.refusals()) {
+        SinkRecord record = r.chunk().sinkRecords.get(refusal.index());
+        PartitionOffsets offsets = partitions.get(r.chunk().tp);
+        String reason = "Zerobus refused the record for table " + r.chunk().table + ": " + refusal.reason();
+        if (offsets == null) {
+          continue; // the partition was revoked; its new owner reads the record again
+        }
+        reject(record, offsets, r.chunk().table, reason);
+      }
+      r.chunk().handled.complete(null);
+    }
   }
 
   private void reject(SinkRecord r, PartitionOffsets offsets, String table, String reason) {
@@ -217,6 +259,9 @@ final class ZerobusWriter implements AutoCloseable {
     if (flushOnCommit) {
       awaitDurable(current.keySet());
     }
+    if (tolerateBadRecords) {
+      deadLetterRefused(); // under errors.tolerance=none the next put() fails the task naming the record
+    }
     Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
     for (TopicPartition tp : current.keySet()) {
       PartitionOffsets offsets = partitions.get(tp);
@@ -233,12 +278,12 @@ final class ZerobusWriter implements AutoCloseable {
 
   /** Waits, up to the flush timeout, for what these partitions sent to become durable. */
   private void awaitDurable(Set<TopicPartition> tps) {
-    List<CompletableFuture<Void>> waiting = new ArrayList<>();
+    List<CompletableFuture<?>> waiting = new ArrayList<>();
     Set<String> tables = new java.util.HashSet<>();
     for (TopicPartition tp : tps) {
       PartitionOffsets offsets = partitions.get(tp);
       if (offsets != null) {
-        List<CompletableFuture<Void>> outstanding = offsets.outstanding();
+        List<CompletableFuture<?>> outstanding = offsets.outstanding();
         if (!outstanding.isEmpty()) {
           waiting.addAll(outstanding);
           String table = router.table(tp.topic());
