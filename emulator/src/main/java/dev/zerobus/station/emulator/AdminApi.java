@@ -82,6 +82,7 @@ final class AdminApi implements HttpJson.Handler {
         "POST /faults/withhold-acks {table}",
         "POST /faults/release-acks {table}",
         "POST /faults/refuse-streams {table, code, message, times}",
+        "POST /faults/reject-records {table, field, value} or {table, every}",
         "POST /faults/fail-token {status, times}",
         "POST /faults/close-signal {table, duration_ms}",
         "POST /faults/restart {downtime_ms}"));
@@ -178,6 +179,9 @@ final class AdminApi implements HttpJson.Handler {
         faults.refuseStreams(table, status, body.path("message").asText("emulator fault injection: stream refused"),
             body.path("times").asInt(1));
         break;
+      case "reject-records":
+        rejectRecords(faults, table, body);
+        break;
       case "fail-token":
         int http = body.path("status").asInt(500);
         if (http < 400 || http > 599) {
@@ -198,6 +202,29 @@ final class AdminApi implements HttpJson.Handler {
     }
     answer.put("faults", faults.describe());
     HttpJson.send(exchange, 200, answer);
+  }
+
+  private static void rejectRecords(Faults faults, String table, JsonNode body) throws Failure {
+    JsonNode field = body.get("field");
+    JsonNode value = body.get("value");
+    JsonNode every = body.get("every");
+    boolean byValue = field != null || value != null;
+    if (byValue == (every != null)) {
+      throw new Failure(400, "invalid_request", "reject-records takes {table, field, value} or {table, every}");
+    }
+    if (every != null) {
+      if (!every.canConvertToLong() || every.asLong() < 1) {
+        throw new Failure(400, "invalid_request", "'every' must be a positive integer, got " + every);
+      }
+      faults.rejectEveryNth(table, every.asLong());
+      return;
+    }
+    if (field == null || !field.isTextual() || field.asText().isBlank() || value == null || value.isContainerNode()) {
+      throw new Failure(400, "invalid_request",
+          "reject-records needs 'field' (a column name) and 'value' (a string, number, boolean or null)");
+    }
+    // A JSON string is compared by its text, anything else by its JSON text: 1000 and "1000" both match 1000.
+    faults.rejectRecords(table, field.asText(), value.isTextual() ? value.asText() : value.toString());
   }
 
   private static long required(JsonNode body, String field) throws Failure {

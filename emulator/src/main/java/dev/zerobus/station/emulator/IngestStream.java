@@ -20,6 +20,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -60,6 +61,8 @@ final class IngestStream implements StreamObserver<EphemeralStreamRequest> {
   private long durableOffset = -1;
   private long ackedOffset = -1;
   private boolean finished;
+  /** An ingest was refused: later messages are ignored while earlier rows land, then the call fails. */
+  private volatile boolean refused;
 
   IngestStream(ZerobusService service, ServerCallStreamObserver<EphemeralStreamResponse> responses,
       TokenIssuer.Grant grant, String tableHeader) {
@@ -81,6 +84,9 @@ final class IngestStream implements StreamObserver<EphemeralStreamRequest> {
 
   @Override
   public void onNext(EphemeralStreamRequest request) {
+    if (refused) {
+      return;
+    }
     try {
       switch (request.getPayloadCase()) {
         case CREATE_STREAM:
@@ -102,7 +108,35 @@ final class IngestStream implements StreamObserver<EphemeralStreamRequest> {
           throw invalid("request has no payload");
       }
     } catch (StatusException e) {
-      abort(e.getStatus());
+      failAfterEarlierRows(e.getStatus());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      abort(Status.UNAVAILABLE.withDescription("emulator is shutting down"));
+    } catch (RuntimeException e) {
+      log.error("stream {} on {}: failed handling a message", id, requestedTable, e);
+      abort(Status.INTERNAL.withDescription("emulator error: " + e));
+    }
+  }
+
+  /**
+   * Fails the call once every message accepted before the refused one is durable and acked, as a
+   * server that writes in order does: the client learns exactly which offsets landed, and nothing
+   * of the refused message or any later one is written.
+   */
+  private void failAfterEarlierRows(Status status) {
+    LandedTable t = table;
+    if (t == null) {
+      abort(status);
+      return;
+    }
+    refused = true;
+    try {
+      t.append(new LandedTable.Append(null, 0, ignored -> {
+        if (!service.faults().acksWithheld(t.name())) {
+          releaseAcks();
+        }
+        finish(status);
+      }, -1));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       abort(Status.UNAVAILABLE.withDescription("emulator is shutting down"));
@@ -177,6 +211,7 @@ final class IngestStream implements StreamObserver<EphemeralStreamRequest> {
 
   /** The landing file lines for one message: {"stream_id","offset","index","row"} per record. */
   private byte[] landingLines(String tableName, long offset, List<ByteString> records) throws StatusException {
+    Faults.RecordCheck check = service.faults().recordCheck(tableName);
     ByteArrayOutputStream buffer = new ByteArrayOutputStream(64 + records.size() * 96);
     int index = 0;
     try (JsonGenerator out = JSON.createGenerator(buffer)) {
@@ -186,7 +221,11 @@ final class IngestStream implements StreamObserver<EphemeralStreamRequest> {
         out.writeNumberField("offset", offset);
         out.writeNumberField("index", index);
         out.writeFieldName("row");
-        decoder.writeRow(out, records.get(index));
+        if (check == null) {
+          decoder.writeRow(out, records.get(index));
+        } else {
+          writeCheckedRow(out, records.get(index), check);
+        }
         out.writeEndObject();
       }
       out.writeRaw('\n');
@@ -196,6 +235,28 @@ final class IngestStream implements StreamObserver<EphemeralStreamRequest> {
       throw Status.INTERNAL.withDescription("encoding landed rows: " + e).asException();
     }
     return buffer.toByteArray();
+  }
+
+  /** Decodes a row, refusing it when a reject-records fault matches (the row is then not written). */
+  private void writeCheckedRow(JsonGenerator out, ByteString record, Faults.RecordCheck check)
+      throws RowDecoder.RecordRejected, IOException {
+    if (!check.inspectsRows()) {
+      decoder.writeRow(out, record);
+      refuseIf(check.refusal(null));
+      return;
+    }
+    ByteArrayOutputStream row = new ByteArrayOutputStream(128);
+    try (JsonGenerator rowOut = JSON.createGenerator(row)) {
+      decoder.writeRow(rowOut, record);
+    }
+    refuseIf(check.refusal(HttpJson.MAPPER.readTree(row.toByteArray())));
+    out.writeRawValue(row.toString(StandardCharsets.UTF_8));
+  }
+
+  private static void refuseIf(String reason) throws RowDecoder.RecordRejected {
+    if (reason != null) {
+      throw new RowDecoder.RecordRejected(reason);
+    }
   }
 
   /** Called by the table's writer once the rows of {@code offset} are on disk. */
@@ -293,6 +354,9 @@ final class IngestStream implements StreamObserver<EphemeralStreamRequest> {
   @Override
   public void onCompleted() {
     LandedTable t = table;
+    if (refused) {
+      return;
+    }
     if (t == null) {
       finish(null);
       return;

@@ -122,10 +122,33 @@ class HttpApiTest {
   }
 
   @Test
+  void adminSetsListsAndClearsRejectRecords() throws Exception {
+    assertEquals(200, send("POST", "/faults/reject-records",
+        "{\"table\":\"main.admin.declared\",\"field\":\"id\",\"value\":1000}").statusCode());
+    assertEquals(200, send("POST", "/faults/reject-records",
+        "{\"table\":\"main.admin.declared\",\"field\":\"tags\",\"value\":\"x\"}").statusCode());
+    assertEquals(200, send("POST", "/faults/reject-records", "{\"every\":3}").statusCode());
+    JsonNode rules = get("/faults").get("reject_records");
+    assertEquals(MAPPER.readTree("[{\"field\":\"id\",\"value\":\"1000\"},{\"field\":\"tags\",\"value\":\"x\"}]"),
+        rules.get("main.admin.declared"));
+    assertEquals(MAPPER.readTree("[{\"every\":3,\"received\":0}]"), rules.get("*"));
+
+    for (String bad : new String[] {"{}", "{\"field\":\"id\"}", "{\"value\":1}", "{\"every\":0}",
+        "{\"field\":\"id\",\"value\":1,\"every\":2}", "{\"field\":\"id\",\"value\":[1]}"}) {
+      HttpResponse<String> r = send("POST", "/faults/reject-records", bad);
+      assertEquals(400, r.statusCode(), bad + " -> " + r.body());
+    }
+
+    assertEquals(200, send("DELETE", "/faults", null).statusCode());
+    assertEquals(0, get("/faults").get("reject_records").size());
+  }
+
+  @Test
   void indexListsTheRoutes() throws Exception {
     JsonNode index = get("/");
     assertEquals(emulator.zerobusEndpoint(), index.get("zerobus_endpoint").asText());
     assertTrue(index.get("routes").toString().contains("POST /faults/close-signal"));
+    assertTrue(index.get("routes").toString().contains("POST /faults/reject-records"));
     assertEquals(404, send("GET", "/nowhere", null).statusCode());
   }
 
