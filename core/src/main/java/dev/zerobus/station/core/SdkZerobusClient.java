@@ -26,16 +26,25 @@ public final class SdkZerobusClient implements ZerobusClient {
   private final DatabricksSettings databricks;
   private final Credentials credentials;
   private final StreamSettings settings;
+  private final Reachability reachability;
 
   public SdkZerobusClient(DatabricksSettings databricks, Credentials credentials, StreamSettings settings) {
     this.sdk = new ZerobusSdk(databricks.serverEndpoint(), databricks.workspaceUrl());
     this.databricks = databricks;
     this.credentials = credentials;
     this.settings = settings;
+    this.reachability = Reachability.of(databricks);
   }
 
   @Override
   public Stream open(TableDefinition table, StreamEvents events) throws ZerobusFailure, InterruptedException {
+    // A creation that fails is reported on a native thread, which cannot do so under a plugin class
+    // loader (see Reachability): do not ask while the servers refuse connections.
+    String down = reachability.firstDown();
+    if (down != null) {
+      throw new ZerobusFailure(Kind.UNAVAILABLE, down + " does not accept connections (Zerobus endpoint "
+          + databricks.serverEndpoint() + ", workspace " + databricks.workspaceUrl() + ")", true);
+    }
     StreamConfigurationOptions options = StreamConfigurationOptions.builder()
         .setMaxInflightRecords(Math.max(settings.maxInflightRecords(), 1000))
         .setRecovery(true)

@@ -37,6 +37,7 @@ final class StreamLane {
   private static final long POLL_MILLIS = 50;
   static final int CALL_OVERHEAD_BYTES = StreamSettings.CALL_OVERHEAD_BYTES;
   private static final long FIRST_BACKOFF_MILLIS = 100;
+  private static final long CHEAP_RETRY_MAX_MILLIS = 1_000;
 
   private final ZerobusClient client;
   private final TableDefinition table;
@@ -424,9 +425,12 @@ final class StreamLane {
           state = StreamState.RECOVERING;
           attempt = ++consecutiveLosses;
         }
-        long pause = backoffMillis(attempt);
-        log.warn("lane {}: cannot open a stream on {} (attempt {}), retrying in {} ms: {}", name, table.tableName(),
-            attempt, pause, f.getMessage());
+        // A probe that costs the service nothing may come again soon, so recovery follows the server's return.
+        long pause = f.cheapToRetry() ? Math.min(backoffMillis(attempt), CHEAP_RETRY_MAX_MILLIS) : backoffMillis(attempt);
+        if (Integer.bitCount(attempt) == 1) { // attempts 1, 2, 4, 8, …: an outage is a few lines, not one per probe
+          log.warn("lane {}: cannot open a stream on {} (attempt {}), retrying in {} ms: {}", name,
+              table.tableName(), attempt, pause, f.getMessage());
+        }
         Thread.sleep(pause);
       }
     }

@@ -17,10 +17,21 @@ public final class ZerobusFailure extends Exception {
   }
 
   private final Kind kind;
+  private final boolean cheapToRetry;
 
   public ZerobusFailure(Kind kind, String message) {
+    this(kind, message, false);
+  }
+
+  /** @param cheapToRetry found without asking the service (e.g. a refused TCP connection): probe again soon */
+  public ZerobusFailure(Kind kind, String message, boolean cheapToRetry) {
     super(message, null, false, false);
     this.kind = kind;
+    this.cheapToRetry = cheapToRetry;
+  }
+
+  public boolean cheapToRetry() {
+    return cheapToRetry;
   }
 
   public Kind kind() {
