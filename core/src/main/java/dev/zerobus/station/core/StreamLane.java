@@ -166,8 +166,8 @@ final class StreamLane {
     synchronized (queue) {
       int queued = queuedRecords.get();
       if (queued + n > settings.maxQueuedRecords() || queuedBytes.get() + bytes > settings.maxQueuedBytes()) {
-        throw new BackpressureException("table " + table.key() + ": " + queued + " records (" + queuedBytes.get()
-            + " bytes) are waiting for Zerobus (limits " + settings.maxQueuedRecords() + " records, "
+        throw new BackpressureException("table " + table.key() + ": " + queued + " records are waiting for Zerobus ("
+            + queuedBytes.get() + " bytes; limits " + settings.maxQueuedRecords() + " records, "
             + settings.maxQueuedBytes() + " bytes)", Duration.ofSeconds(1));
       }
       queuedRecords.addAndGet(n);
@@ -190,6 +190,7 @@ final class StreamLane {
 
   private void sendLoop() {
     while (!stopped) {
+      Batch batch = null;
       try {
         if (needsRecovery()) {
           recover();
@@ -206,7 +207,7 @@ final class StreamLane {
           }
           carry.add(new Slice(next, 0, next.records()));
         }
-        Batch batch = gather();
+        batch = gather();
         unqueue(batch.size(), batch.bytes());
         waitForWindow(batch.size());
         ZerobusClient.Stream s;
@@ -224,6 +225,7 @@ final class StreamLane {
         } else {
           transmit(s, batch, true);
         }
+        batch = null;
       } catch (TableFailed e) {
         // The records concerned were failed where it was found out.
       } catch (InterruptedException e) {
@@ -231,6 +233,10 @@ final class StreamLane {
       } catch (RuntimeException e) {
         // A bug, not a Zerobus failure: treat the stream as lost so what it holds is replayed, never leaked.
         log.error("lane {}: unexpected error; replacing the stream", name, e);
+        if (batch != null && !batch.sent) {
+          failSlices(batch.slices, new StreamUnavailableException("table " + table.key() + ": internal error: " + e,
+              Duration.ofSeconds(1)));
+        }
         synchronized (lock) {
           if (failure == null) {
             failure = new ZerobusFailure(Kind.UNAVAILABLE, "unexpected error: " + e);

@@ -208,8 +208,8 @@ class StreamManagerTest {
           return true;
         } catch (StreamUnavailableException coolingDown) {
           return false;
-        } catch (Exception other) {
-          throw new AssertionError(other);
+        } catch (Exception unexpected) {
+          throw new AssertionError(unexpected);
         }
       });
       assertEquals(StreamState.OPEN, own.health("station_one").state());
