@@ -119,10 +119,18 @@ public final class IngestTicket {
    * @return how many of its records were neither durable nor refused (0 if it was settled)
    */
   int fail(Throwable error) {
-    int left = unresolved.getAndSet(0);
+    return fail(error, null);
+  }
+
+  /** As {@link #fail(Throwable)}, counting the records in {@code failed} before anyone is told. */
+  int fail(Throwable error, java.util.concurrent.atomic.LongAdder failed) {
+    int left = Math.max(unresolved.getAndSet(0), 0);
+    if (failed != null) {
+      failed.add(left);
+    }
     accepted.completeExceptionally(error);
     durable.completeExceptionally(error);
-    return Math.max(left, 0);
+    return left;
   }
 
   /** Completes normally once the ticket is settled either way. */

@@ -208,8 +208,9 @@ final class StreamLane {
           carry.add(new Slice(next, 0, next.records()));
         }
         batch = gather();
-        unqueue(batch.size(), batch.bytes());
         waitForWindow(batch.size());
+        // Counted as queued until the window lets it go, so a full window backs up into 429s.
+        unqueue(batch.size(), batch.bytes());
         ZerobusClient.Stream s;
         try {
           s = ensureStream();
@@ -851,10 +852,9 @@ final class StreamLane {
     }
     int records = 0;
     for (IngestTicket t : tickets) {
-      records += t.fail(e);
+      records += t.fail(e, failed);
     }
     if (records > 0) {
-      failed.add(records);
       log.error("table {}: {} records were not written: {}", table.key(), records, e.getMessage());
     }
   }
@@ -954,9 +954,8 @@ final class StreamLane {
         + ": shut down before Zerobus acknowledged these records", Duration.ofSeconds(5));
     int notDurable = 0;
     for (IngestTicket t : tickets) {
-      notDurable += t.fail(shutdown);
+      notDurable += t.fail(shutdown, failed);
     }
-    failed.add(notDurable);
     if (s != null) {
       s.close();
     }

@@ -57,8 +57,10 @@ public final class StreamOptions implements IModelTransformer {
       try {
         e.getValue().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       } catch (ExecutionException failed) {
-        throw new StartupException("table " + table + " (" + name + ") on " + endpoint + ": "
-            + failed.getCause().getMessage());
+        String cause = failed.getCause().getMessage();
+        String named = "table " + table + " (" + name + "): ";
+        throw new StartupException(named.substring(0, named.length() - 2) + " on " + endpoint + ": "
+            + (cause.startsWith(named) ? cause.substring(named.length()) : cause));
       } catch (TimeoutException slow) {
         TableHealth health = manager.health(table);
         throw new StartupException("table " + table + " (" + name + ") on " + endpoint + ": no stream within "

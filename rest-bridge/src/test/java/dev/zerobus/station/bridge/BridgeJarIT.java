@@ -156,7 +156,7 @@ class BridgeJarIT {
     assertEquals(1, exit.code(), exit.output());
     String line = failureLine(exit);
     assertTrue(line.contains("table station_one (main.default.station_one) on http://127.0.0.1:9")
-        && line.contains("cannot reach the workspace's OAuth token endpoint"), line);
+        && line.contains("127.0.0.1:9 does not accept connections"), line);
     assertTrue(!exit.output().contains("MetadataMap") && !exit.output().contains("details: []"), exit.output());
     System.out.println("FAIL-FAST unreachable: exit " + exit.code() + " after " + exit.millis() + " ms: " + line);
   }
