@@ -49,6 +49,8 @@ final class StreamLane {
   private final Thread sender;
   /** Parts of tickets taken from the queue and not yet sent (sender thread only). */
   private final ArrayDeque<Slice> carry = new ArrayDeque<>();
+  /** The records being isolated after a refusal (sender thread; read by stop() once it has ended). */
+  private volatile List<Slice> isolating = List.of();
 
   final LongAdder accepted = new LongAdder();
   final LongAdder durable = new LongAdder();
@@ -542,10 +544,13 @@ final class StreamLane {
     }
     log.warn("lane {}: Zerobus refused a record ({}); isolating it among {} unacknowledged records", name,
         first.getMessage(), records);
+    isolating = slices; // what stop() fails, should the lane be stopped meanwhile
     try {
       deliver(slices, true, first);
     } catch (TableFailed e) {
-      // deliver failed what it had not sent
+      failSlices(slices, e.exception); // only what is not settled yet: the rest landed or was refused
+    } finally {
+      isolating = List.of();
     }
   }
 
@@ -939,6 +944,7 @@ final class StreamLane {
     }
     if (!sender.isAlive()) {
       left.addAll(carry);
+      left.addAll(isolating);
       carry.clear();
     }
     for (IngestTicket t = queue.poll(); t != null; t = queue.poll()) {

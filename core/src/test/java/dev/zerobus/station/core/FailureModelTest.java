@@ -266,6 +266,21 @@ class FailureModelTest {
     assertEquals(28, landed().stream().filter(s -> s.startsWith("ok")).count());
   }
 
+  @Test
+  void aTableFailureWhileIsolatingFailsWhatIsLeftAndNothingHangs() throws Exception {
+    start(QUICK);
+    manager.open("station_one").get(10, TimeUnit.SECONDS);
+    zerobus.refuseRecords(r -> new String(r, StandardCharsets.UTF_8).equals("bad"), "INVALID_ARGUMENT: no")
+        .failEveryOpen(new ZerobusFailure(Kind.TABLE, "PERMISSION_DENIED: MODIFY was revoked"));
+    List<byte[]> batch = recs("ok", 9);
+    batch.add(4, rec("bad"));
+    IngestTicket t = manager.ingest("station_one", batch);
+    Throwable e = failureOf(t.durable());
+    assertTrue(e.getMessage().contains("PERMISSION_DENIED: MODIFY was revoked"), e.getMessage());
+    await("the window to empty", () -> manager.health("station_one").inflightRecords() == 0);
+    assertEquals(StreamState.FAILED, manager.health("station_one").state());
+  }
+
   // --- Size: calls fit the service's message limit ---
 
   @Test
