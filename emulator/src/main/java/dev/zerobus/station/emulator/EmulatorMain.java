@@ -45,6 +45,12 @@ public final class EmulatorMain implements Callable<Integer> {
       description = "fsync before every ack, not just flush (env ZEROBUS_EMULATOR_FSYNC).")
   boolean fsync;
 
+  @Option(names = "--max-message-bytes",
+      defaultValue = "${env:ZEROBUS_EMULATOR_MAX_MESSAGE_BYTES:-" + ZerobusEmulator.DEFAULT_MAX_MESSAGE_BYTES + "}",
+      description = "Largest gRPC message accepted; a larger one fails its stream with RESOURCE_EXHAUSTED "
+          + "(env ZEROBUS_EMULATOR_MAX_MESSAGE_BYTES; default ${DEFAULT-VALUE}, the service's 10 MiB).")
+  int maxMessageBytes;
+
   @Option(names = "--client-id", defaultValue = "${env:ZEROBUS_EMULATOR_CLIENT_ID:-" + ZerobusEmulator.DEFAULT_CLIENT_ID + "}",
       description = "OAuth client id the token endpoint accepts (env ZEROBUS_EMULATOR_CLIENT_ID; default ${DEFAULT-VALUE}).")
   String clientId;
@@ -61,7 +67,8 @@ public final class EmulatorMain implements Callable<Integer> {
   public Integer call() throws Exception {
     ZerobusEmulator.Builder builder = ZerobusEmulator.builder()
         .host(host).grpcPort(grpcPort).workspacePort(workspacePort).adminPort(adminPort)
-        .dataDir(dataDir).credentials(clientId, clientSecret).strict(strict).fsync(fsync);
+        .dataDir(dataDir).credentials(clientId, clientSecret).strict(strict).fsync(fsync)
+        .maxMessageBytes(maxMessageBytes);
     if (config != null) {
       builder.config(config);
     }

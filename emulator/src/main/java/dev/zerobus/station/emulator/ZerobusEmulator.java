@@ -38,8 +38,12 @@ import java.util.concurrent.TimeUnit;
 public final class ZerobusEmulator implements AutoCloseable {
   public static final String DEFAULT_CLIENT_ID = "emulator-client";
   public static final String DEFAULT_CLIENT_SECRET = "emulator-secret";
-  /** gRPC messages up to this size are accepted; a batch must fit in one message. */
-  public static final int MAX_MESSAGE_BYTES = 64 << 20;
+  /**
+   * The service's limit on one received message (10 MiB, decoded): a batch must fit in one
+   * message. A larger one fails the stream with RESOURCE_EXHAUSTED, as any gRPC server with that
+   * inbound limit answers.
+   */
+  public static final int DEFAULT_MAX_MESSAGE_BYTES = 10 << 20;
 
   private final Builder settings;
   private final Path dataDir;
@@ -130,6 +134,11 @@ public final class ZerobusEmulator implements AutoCloseable {
 
   public Path dataDir() {
     return dataDir;
+  }
+
+  /** The largest message (a serialized EphemeralStreamRequest) the gRPC service accepts. */
+  public int maxMessageBytes() {
+    return settings.maxMessageBytes;
   }
 
   public Faults faults() {
@@ -280,7 +289,7 @@ public final class ZerobusEmulator implements AutoCloseable {
   private Server grpcServer(int port) {
     return NettyServerBuilder.forAddress(new InetSocketAddress(settings.host, port))
         .addService(ServerInterceptors.intercept(service, new CallGate(tokens)))
-        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+        .maxInboundMessageSize(settings.maxMessageBytes)
         // Handle messages on the transport thread: our handlers never wait on the network, and a
         // hop to an executor per message costs more than the work itself for single records.
         .directExecutor()
@@ -299,6 +308,7 @@ public final class ZerobusEmulator implements AutoCloseable {
     private Duration tokenTtl = Duration.ofHours(1);
     private boolean strict;
     private boolean fsync;
+    private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
     private final Map<String, TableSchema> declaredTables = new LinkedHashMap<>();
 
     private Builder() {}
@@ -351,6 +361,18 @@ public final class ZerobusEmulator implements AutoCloseable {
     /** fsync each write group before acknowledging (default: flush to the OS only). */
     public Builder fsync(boolean fsync) {
       this.fsync = fsync;
+      return this;
+    }
+
+    /**
+     * The largest message (a serialized EphemeralStreamRequest, after decompression) the gRPC
+     * service accepts; default {@link #DEFAULT_MAX_MESSAGE_BYTES}, the service's limit.
+     */
+    public Builder maxMessageBytes(int bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("max message bytes must be at least 1024, got " + bytes);
+      }
+      this.maxMessageBytes = bytes;
       return this;
     }
 

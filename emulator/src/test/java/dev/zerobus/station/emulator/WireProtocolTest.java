@@ -154,6 +154,64 @@ class WireProtocolTest {
     }
   }
 
+  @Test
+  void aRefusedRecordEndsTheCallOnlyAfterEverythingBeforeItIsAcked() throws Exception {
+    String table = "main.wire.refused";
+    emulator.faults().rejectRecords(table, "device_name", "sensor-2");
+    try {
+      Exchange ex = open(table, token(table));
+      ex.send(create(table));
+      ex.send(single(0));
+      ex.send(single(1));
+      ex.send(single(2));
+      ex.send(single(3));
+      assertStatus(ex, Status.Code.INVALID_ARGUMENT,
+          "table " + table + ", record 0 at offset 2: field 'device_name' value \"sensor-2\" refused by fault injection");
+      long acked = -1;
+      synchronized (ex) {
+        for (EphemeralStreamResponse r : ex.answers) {
+          if (r.hasIngestRecordResponse()) {
+            acked = Math.max(acked, r.getIngestRecordResponse().getDurabilityAckUpToOffset());
+          }
+        }
+      }
+      assertEquals(1, acked, "offsets 0 and 1 were acknowledged before the refusal");
+      assertEquals(2, emulator.rowCount(table), "nothing from the refused offset or after it landed");
+    } finally {
+      emulator.faults().clear();
+    }
+  }
+
+  /**
+   * A message over the limit fails in grpc-java's deframer: it logs RESOURCE_EXHAUSTED, but the
+   * response headers are already out, so the client gets RST_STREAM(CANCEL), not that status.
+   */
+  @Test
+  void aMessageOverTheLimitResetsTheCall() throws Exception {
+    int limit = 4096;
+    try (ZerobusEmulator small = ZerobusEmulator.builder().maxMessageBytes(limit).start()) {
+      ManagedChannel ch = ManagedChannelBuilder.forAddress("127.0.0.1", small.grpcPort()).usePlaintext().build();
+      try {
+        Exchange ex = open(ch, TABLE, token(small, TABLE));
+        ex.send(create(TABLE));
+        ex.send(batch(0, 10));
+        EphemeralStreamRequest big = batch(1, 200);
+        assertTrue(big.getSerializedSize() > limit);
+        ex.send(big);
+        try {
+          ex.done.get(10, TimeUnit.SECONDS);
+          throw new AssertionError("the call succeeded");
+        } catch (java.util.concurrent.ExecutionException e) {
+          Status status = Status.fromThrowable(e.getCause());
+          assertEquals(Status.Code.CANCELLED, status.getCode(), String.valueOf(status));
+          assertTrue(String.valueOf(status.getDescription()).contains("RST_STREAM"), String.valueOf(status));
+        }
+      } finally {
+        ch.shutdownNow();
+      }
+    }
+  }
+
   // ---- plumbing
 
   private static EphemeralStreamRequest create(String table) {
