@@ -41,7 +41,7 @@ class EmulatorJarIT {
         first.settings.get("DATABRICKS_WORKSPACE_URL"))) {
       ZerobusProtoStream stream = TestSdk.unwrap(() -> sdk.createProtoStream("main.jar.readings",
           Reading.getDescriptor().toProto(), first.settings.get("DATABRICKS_CLIENT_ID"),
-          first.settings.get("DATABRICKS_CLIENT_SECRET"), TestSdk.fastRecovery()).get(60, TimeUnit.SECONDS));
+          first.settings.get("DATABRICKS_CLIENT_SECRET"), TestSdk.patient()).get(60, TimeUnit.SECONDS));
       for (int i = 0; i < 100; i++) {
         stream.ingestRecordOffset(TestSdk.reading(i));
       }
@@ -98,7 +98,7 @@ class EmulatorJarIT {
 
   private static void stop(Running r) throws Exception {
     r.process().destroy();
-    assertTrue(r.process().waitFor(20, TimeUnit.SECONDS), "the emulator stops on SIGTERM");
+    assertTrue(r.process().waitFor(60, TimeUnit.SECONDS), "the emulator stops on SIGTERM");
   }
 
   private static JsonNode get(String url) throws Exception {

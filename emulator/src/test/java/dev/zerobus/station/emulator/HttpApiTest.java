@@ -31,7 +31,7 @@ class HttpApiTest {
     emulator = ZerobusEmulator.builder().table("main.admin.declared", "id BIGINT NOT NULL, tags ARRAY<STRING>").start();
     try (ZerobusSdk sdk = new ZerobusSdk(emulator.zerobusEndpoint(), emulator.workspaceUrl())) {
       ZerobusProtoStream stream = TestSdk.protoStream(sdk, emulator, "main.admin.readings", Reading.getDescriptor(),
-          TestSdk.fastRecovery());
+          TestSdk.patient());
       for (int i = 0; i < 25; i++) {
         stream.ingestRecordOffset(TestSdk.reading(i));
       }

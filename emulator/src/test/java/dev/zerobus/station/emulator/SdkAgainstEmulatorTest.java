@@ -54,7 +54,7 @@ class SdkAgainstEmulatorTest {
   @Test
   void singleRecordsLandInOrderWithOneOffsetEach() throws Exception {
     String table = "main.test.single_records";
-    ZerobusProtoStream stream = TestSdk.protoStream(sdk, emulator, table, Reading.getDescriptor(), TestSdk.fastRecovery());
+    ZerobusProtoStream stream = TestSdk.protoStream(sdk, emulator, table, Reading.getDescriptor(), TestSdk.patient());
     long last = -1;
     for (int i = 0; i < N; i++) {
       last = stream.ingestRecordOffset(reading(i));
@@ -76,7 +76,7 @@ class SdkAgainstEmulatorTest {
   @Test
   void batchesTakeOneOffsetPerCall() throws Exception {
     String table = "main.test.batches";
-    ZerobusProtoStream stream = TestSdk.protoStream(sdk, emulator, table, Reading.getDescriptor(), TestSdk.fastRecovery());
+    ZerobusProtoStream stream = TestSdk.protoStream(sdk, emulator, table, Reading.getDescriptor(), TestSdk.patient());
     List<Long> offsets = new ArrayList<>();
     for (int b = 0; b < N / 1000; b++) {
       List<byte[]> batch = new ArrayList<>();
@@ -103,7 +103,7 @@ class SdkAgainstEmulatorTest {
   @Test
   void jsonStreamsLandTheObjects() throws Exception {
     String table = "main.test.json_rows";
-    ZerobusJsonStream stream = TestSdk.jsonStream(sdk, emulator, table, TestSdk.fastRecovery());
+    ZerobusJsonStream stream = TestSdk.jsonStream(sdk, emulator, table, TestSdk.patient());
     List<String> batch = new ArrayList<>();
     for (int i = 0; i < 5000; i++) {
       String json = "{\"device_name\":\"sensor-" + i + "\",\"temp\":" + (i % 50 - 10) + ",\"humidity\":" + (1_000_000_000L * i) + "}";
@@ -133,7 +133,7 @@ class SdkAgainstEmulatorTest {
         .addStops(AllTypes.Location.newBuilder().setLabel("two"))
         .setDay(20_000).setAtMicros(1_700_000_000_000_000L).setDelta(-5)
         .build();
-    ZerobusProtoStream stream = TestSdk.protoStream(sdk, emulator, table, AllTypes.getDescriptor(), TestSdk.fastRecovery());
+    ZerobusProtoStream stream = TestSdk.protoStream(sdk, emulator, table, AllTypes.getDescriptor(), TestSdk.patient());
     stream.ingestRecordOffset(record);
     stream.ingestRecordOffset(AllTypes.newBuilder().setName("sparse").build());
     stream.flush();
@@ -157,7 +157,7 @@ class SdkAgainstEmulatorTest {
   @Test
   void aDeclaredTableAcceptsAFittingDescriptor() throws Exception {
     ZerobusProtoStream stream = TestSdk.protoStream(sdk, emulator, "main.declared.readings", Reading.getDescriptor(),
-        TestSdk.fastRecovery());
+        TestSdk.patient());
     stream.ingestRecordOffset(reading(7));
     stream.flush();
     stream.close();
@@ -167,27 +167,41 @@ class SdkAgainstEmulatorTest {
   @Test
   void aDescriptorThatDoesNotFitTheTableIsRefusedNamingTheField() {
     Exception e = assertThrows(Exception.class, () -> TestSdk.protoStream(sdk, emulator, "main.declared.readings",
-        ReadingPlus.getDescriptor(), TestSdk.fastRecovery()));
+        ReadingPlus.getDescriptor(), TestSdk.patient()));
     assertInstanceOf(NonRetriableException.class, e, e.toString());
     assertTrue(e.getMessage().contains("descriptor field 'extra' is not a column"), e.getMessage());
     assertTrue(e.getMessage().contains("main.declared.readings"), e.getMessage());
   }
 
+  /**
+   * The emulator fails the stream only after "ok" is durable and acked, so when flush() throws,
+   * "ok" has landed and the SDK has seen its ack; "too hot" never lands.
+   */
   @Test
   void aValueOutOfRangeForANarrowColumnFailsTheStreamNamingTheField() throws Exception {
+    TestSdk.Acks acks = new TestSdk.Acks();
     ZerobusProtoStream stream = TestSdk.protoStream(sdk, emulator, "main.declared.narrow", Reading.getDescriptor(),
-        TestSdk.fastRecovery());
+        TestSdk.patient(acks));
     stream.ingestRecordOffset(Reading.newBuilder().setDeviceName("ok").setTemp(100).build());
     stream.ingestRecordOffset(Reading.newBuilder().setDeviceName("too hot").setTemp(300).build());
     ZerobusException e = assertThrows(ZerobusException.class, stream::flush);
-    assertTrue(e.getMessage().contains("field 'temp' value 300 is out of range for TINYINT"), e.getMessage());
+    assertInstanceOf(NonRetriableException.class, e, e.toString());
+    String reason = "table main.declared.narrow, record 0 at offset 1: field 'temp' value 300 is out of range for TINYINT";
+    assertTrue(e.getMessage().contains(reason), e.getMessage());
+    assertTrue(acks.awaitError(1).contains(reason), acks.errors().toString());
+    assertEquals(0, acks.ackedUpTo(), "the record before the refused one was acknowledged");
     assertEquals(List.of("ok"), emulator.rowValues("main.declared.narrow").stream().map(r -> r.get("device_name").asText()).toList());
+    try {
+      stream.close();
+    } catch (ZerobusException alreadyFailed) {
+      // close reports the same failure
+    }
   }
 
   @Test
   void wrongCredentialsFailWithTheCause() {
     Exception e = assertThrows(Exception.class, () -> TestSdk.unwrap(() -> sdk.createProtoStream("main.test.denied",
-        Reading.getDescriptor().toProto(), emulator.clientId(), "not-the-secret", TestSdk.fastRecovery()).get()));
+        Reading.getDescriptor().toProto(), emulator.clientId(), "not-the-secret", TestSdk.patient()).get()));
     assertInstanceOf(NonRetriableException.class, e, e.toString());
     assertTrue(e.getMessage().contains("401") && e.getMessage().contains("invalid client credentials"), e.getMessage());
     assertTrue(!e.getMessage().contains("not-the-secret"), "the secret is not echoed");

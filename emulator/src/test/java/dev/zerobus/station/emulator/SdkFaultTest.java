@@ -19,9 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,7 +28,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Each injected fault, and what the real SDK does about it. Every scenario asserts that every
- * record lands (the SDK replays what was not acknowledged) and reports how many rows landed twice.
+ * record lands (the SDK replays what was not acknowledged) and reports how many rows landed twice;
+ * duplicate counts depend on timing, so they are asserted only where the fault forces them.
+ * Scenarios wait on what the emulator shows (rows, streams, faults), never on the clock.
  */
 class SdkFaultTest {
   private static ZerobusEmulator emulator;
@@ -69,7 +70,7 @@ class SdkFaultTest {
   }
 
   @Test
-  void droppedStreamWhileAcksLagLandsWrittenButUnackedRowsTwice() throws Exception {
+  void droppedStreamWhileAcksLagLosesNothing() throws Exception {
     String table = "main.faults.drop_lagging";
     emulator.faults().delayAcks(table, Duration.ofMillis(300));
     emulator.faults().dropStreamAfter(table, 5_000);
@@ -78,9 +79,10 @@ class SdkFaultTest {
     stream.flush();
     stream.close();
 
+    // Rows written in the 300 ms before the drop were never acked, so replayed: how many depends on timing.
     List<JsonNode> rows = emulator.rows(table);
     int duplicates = assertReadings(rows, 20_000);
-    assertTrue(duplicates > 0, "rows written in the 300 ms before the drop were never acked, so replayed");
+    assertTrue(streamIds(rows).size() >= 2, "the SDK moved to a new stream after the drop");
     report("drop stream after 5000 of 20000 records while acks lag 300 ms", rows, duplicates);
   }
 
@@ -122,11 +124,11 @@ class SdkFaultTest {
   void withheldAcksMakeTheSdkReplayUntilReleased() throws Exception {
     String table = "main.faults.withheld";
     emulator.faults().withholdAcks(table);
-    ZerobusProtoStream stream = open(table);
+    // The short lack-of-ack timeout is the point here: the SDK must give up on the silent stream.
+    ZerobusProtoStream stream = TestSdk.protoStream(sdk, emulator, table, Reading.getDescriptor(), TestSdk.fastRecovery());
     ingestBatches(stream, 0, 1_000, 100);
-    // The SDK gives up on the stream after its 2 s lack-of-ack timeout, opens another and replays.
-    Thread.sleep(5_000);
-    assertTrue(emulator.rowCount(table) >= 2_000, "replayed at least once: " + emulator.rowCount(table));
+    // After its 2 s lack-of-ack timeout the SDK opens another stream and replays everything.
+    TestSdk.awaitRows(emulator, table, 2_000);
     emulator.faults().releaseAcks(table);
     stream.flush();
     stream.close();
@@ -134,7 +136,8 @@ class SdkFaultTest {
     List<JsonNode> rows = emulator.rows(table);
     int duplicates = assertReadings(rows, 1_000);
     assertTrue(duplicates >= 1_000, "every replay lands again: " + duplicates);
-    report("acks withheld 5 s, then released (lack-of-ack timeout 2 s)", rows, duplicates);
+    assertTrue(streamIds(rows).size() >= 2, "the replay went to a new stream");
+    report("acks withheld until a replay landed, then released (lack-of-ack timeout 2 s)", rows, duplicates);
   }
 
   @Test
@@ -147,6 +150,7 @@ class SdkFaultTest {
     stream.close();
     List<JsonNode> rows = emulator.rows(table);
     assertEquals(0, assertReadings(rows, 1_000));
+    assertEquals(Map.of(), emulator.faults().describe().get("refuse_streams"), "all 3 refusals were used up");
     report("CreateStream refused 3 times with UNAVAILABLE", rows, 0);
   }
 
@@ -165,19 +169,15 @@ class SdkFaultTest {
   void closeSignalMovesTheSdkToANewStreamWithoutLoss() throws Exception {
     String table = "main.faults.close_signal";
     ZerobusProtoStream stream = open(table);
-    CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-      try {
-        for (int from = 0; from < 20_000; from += 100) {
-          ingestBatches(stream, from, from + 100, 100);
-          Thread.sleep(2);
-        }
-      } catch (Exception e) {
-        throw new RuntimeException(e);
-      }
-    });
-    waitForRows(table, 2_000);
+    ingestBatches(stream, 0, 10_000, 100);
+    TestSdk.awaitRows(emulator, table, 2_000);
+    String signalled = onlyStream(table);
     assertEquals(1, emulator.sendCloseSignal(table, Duration.ofMillis(500)));
-    writer.get(60, TimeUnit.SECONDS);
+    // Records sent while the signal stands, then after the server closed the signalled stream.
+    ingestBatches(stream, 10_000, 15_000, 100);
+    Awaitility.await("the signalled stream is closed").atMost(Duration.ofSeconds(60))
+        .until(() -> emulator.streams().stream().noneMatch(s -> signalled.equals(s.get("stream_id"))));
+    ingestBatches(stream, 15_000, 20_000, 100);
     stream.flush();
     stream.close();
 
@@ -231,7 +231,7 @@ class SdkFaultTest {
     ZerobusProtoStream stream = open(table);
     emulator.faults().withholdAcks(table);
     ingestBatches(stream, 0, 2_000, 100);
-    waitForRows(table, 2_000);
+    TestSdk.awaitRows(emulator, table, 2_000);
     emulator.restart(Duration.ofMillis(300));
     emulator.faults().clear();
     stream.flush();
@@ -239,12 +239,13 @@ class SdkFaultTest {
 
     List<JsonNode> rows = emulator.rows(table);
     int duplicates = assertReadings(rows, 2_000);
-    assertEquals(2_000, duplicates, "rows written but never acknowledged are written again");
+    assertTrue(duplicates >= 2_000, "rows written but never acknowledged are written again: " + duplicates);
     report("acks withheld, server restarted", rows, duplicates);
   }
 
+  /** A stream whose SDK replays only because of the injected fault, never because a busy machine is slow. */
   private static ZerobusProtoStream open(String table) throws Exception {
-    return TestSdk.protoStream(sdk, emulator, table, Reading.getDescriptor(), TestSdk.fastRecovery());
+    return TestSdk.protoStream(sdk, emulator, table, Reading.getDescriptor(), TestSdk.patient());
   }
 
   private static void ingestBatches(ZerobusProtoStream stream, int from, int to, int size) throws ZerobusException {
@@ -257,14 +258,12 @@ class SdkFaultTest {
     }
   }
 
-  private static void waitForRows(String table, long rows) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (emulator.rowCount(table) < rows) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("only " + emulator.rowCount(table) + " rows landed in " + table);
-      }
-      Thread.sleep(10);
-    }
+  /** The id of the one open stream on the table. */
+  private static String onlyStream(String table) {
+    List<Object> ids = emulator.streams().stream().filter(st -> table.equals(st.get("table")))
+        .map(st -> st.get("stream_id")).toList();
+    assertEquals(1, ids.size(), "open streams on " + table + ": " + ids);
+    return (String) ids.get(0);
   }
 
   private static Set<String> streamIds(List<JsonNode> rows) {
