@@ -5,6 +5,9 @@ package dev.zerobus.station.core;
  * field, malformed JSON. The message names the table, the record (in a batch) and the field.
  */
 public final class EncodeException extends Exception {
+  /** A field path built from client keys is cut here, so an error never echoes a huge key. */
+  private static final int MAX_FIELD = 120;
+
   private final String table;
   private final String field;
   private final String reason;
@@ -17,7 +20,7 @@ public final class EncodeException extends Exception {
   private EncodeException(String table, String field, String reason, int index) {
     super(null, null, false, false);
     this.table = table;
-    this.field = field;
+    this.field = field == null || field.length() <= MAX_FIELD ? field : field.substring(0, MAX_FIELD) + "…";
     this.reason = reason;
     this.index = index;
   }

@@ -29,7 +29,12 @@ final class ProtoWriter {
   }
 
   void tag(int number, int wireType) {
-    varint32((number << 3) | wireType);
+    if (number < 1 << 28) {
+      varint32((number << 3) | wireType);
+    } else {
+      // number << 3 no longer fits a signed int; field numbers go up to 2^29 - 1.
+      varint64(((long) number << 3) | wireType);
+    }
   }
 
   void varint32(int v) {

@@ -33,12 +33,36 @@ public final class StationConfig {
   private static final Pattern TABLE_KEY = Pattern.compile("[A-Za-z0-9_-]+");
   private static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z0-9_]+\\.[A-Za-z0-9_]+\\.[A-Za-z0-9_]+");
   private static final ObjectMapper MAPPER = new ObjectMapper();
+  /** Protobuf's largest field number, 2^29 - 1. */
+  public static final int MAX_FIELD_NUMBER = 536_870_911;
+  /** Field numbers protobuf keeps for itself. */
+  public static final int RESERVED_FIRST = 19_000;
+  public static final int RESERVED_LAST = 19_999;
 
   /** One entry of a table's {@code fields}. */
   public record FieldSpec(String name, String type, String protoType, int fieldNum) {}
 
-  /** One entry of {@code tables}. {@code fields} may be empty when a schema.proto describes the table. */
-  public record TableSpec(String key, String tableName, String protoPackage, String messageName, List<FieldSpec> fields) {}
+  /**
+   * One entry of {@code tables}. {@code fields} may be empty when a schema.proto describes the
+   * table, or when neither does and the schema comes from Unity Catalog at start-up.
+   *
+   * @param schemaDrift what to do when the local schema and the catalog differ (this table's
+   *     {@code schema_drift}, else the file's, else FAIL)
+   */
+  public record TableSpec(String key, String tableName, String protoPackage, String messageName, List<FieldSpec> fields,
+      SchemaDrift schemaDrift) {}
+
+  /** config.json's {@code schema_drift} (env ZEROBUS_SCHEMA_DRIFT overrides the file's). */
+  public enum SchemaDrift {
+    /** A difference from Unity Catalog fails start-up with the diff. */
+    FAIL,
+    /** A difference is logged (WARN, with the diff) and the local schema is used. */
+    WARN,
+    /** Tables with a local schema are not compared with the catalog. */
+    OFF
+  }
+
+  public static final String SCHEMA_DRIFT_ENV = "ZEROBUS_SCHEMA_DRIFT";
 
   private final Path file;
   private final Path tablesDir;
@@ -96,15 +120,29 @@ public final class StationConfig {
     if (!tablesNode.isObject() || tablesNode.isEmpty()) {
       throw new ConfigException(file + ": \"tables\" must be an object with at least one table");
     }
+    SchemaDrift drift = env.get(SCHEMA_DRIFT_ENV).isPresent()
+        ? drift(file + ": " + SCHEMA_DRIFT_ENV, env.get(SCHEMA_DRIFT_ENV).get())
+        : drift(file + ": schema_drift", text(root, "schema_drift"));
     Map<String, TableSpec> tables = new LinkedHashMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = tablesNode.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
-      tables.put(e.getKey(), table(file, e.getKey(), e.getValue()));
+      tables.put(e.getKey(), table(file, e.getKey(), e.getValue(), drift));
     }
     return new StationConfig(file, tablesDir, settings, tables);
   }
 
-  private static TableSpec table(Path file, String key, JsonNode t) {
+  private static SchemaDrift drift(String where, String value) {
+    if (value == null) {
+      return SchemaDrift.FAIL;
+    }
+    try {
+      return SchemaDrift.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(where + " must be fail, warn or off, got '" + value + "'");
+    }
+  }
+
+  private static TableSpec table(Path file, String key, JsonNode t, SchemaDrift fileDrift) {
     String where = file + ": table " + key;
     if (!TABLE_KEY.matcher(key).matches()) {
       throw new ConfigException(where + ": the table key must be letters, digits, '_' or '-' (it is a URL path segment)");
@@ -134,12 +172,18 @@ public final class StationConfig {
         throw new ConfigException(where + " field '" + name + "': needs a type or a proto_type");
       }
       JsonNode num = f.path("field_num");
-      if (!num.canConvertToInt() || num.asInt() < 1 || num.asInt() > 536_870_911) {
-        throw new ConfigException(where + " field '" + name + "': field_num must be a positive protobuf field number");
+      if (!num.canConvertToInt() || num.asInt() < 1 || num.asInt() > MAX_FIELD_NUMBER) {
+        throw new ConfigException(where + " field '" + name + "': field_num must be a protobuf field number, 1 to "
+            + MAX_FIELD_NUMBER + ", got " + num);
+      }
+      if (num.asInt() >= RESERVED_FIRST && num.asInt() <= RESERVED_LAST) {
+        throw new ConfigException(where + " field '" + name + "': field_num " + num.asInt() + " is in protobuf's"
+            + " reserved range " + RESERVED_FIRST + "-" + RESERVED_LAST);
       }
       fields.add(new FieldSpec(name, type, protoType, num.asInt()));
     }
-    return new TableSpec(key, tableName, text(t, "proto_package"), text(t, "message_name"), List.copyOf(fields));
+    SchemaDrift drift = text(t, "schema_drift") == null ? fileDrift : drift(where + ": schema_drift", text(t, "schema_drift"));
+    return new TableSpec(key, tableName, text(t, "proto_package"), text(t, "message_name"), List.copyOf(fields), drift);
   }
 
   private static String text(JsonNode node, String field) {

@@ -2,6 +2,8 @@ package dev.zerobus.station.core;
 
 import com.google.protobuf.DescriptorProtos.DescriptorProto;
 import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
@@ -13,17 +15,21 @@ public final class TableDefinition {
   private final String tableName;
   private final Descriptor descriptor;
   private final DescriptorProto descriptorProto;
-  private final Map<String, LogicalType> logicalTypes;
+  private final Map<FieldDescriptor, DeltaType> columnTypes;
   private final String source;
   private final RecordEncoder encoder;
 
-  TableDefinition(String key, String tableName, Descriptor descriptor, Map<String, LogicalType> logicalTypes,
+  /**
+   * @param columnTypes the column type of fields (at any depth) a catalog or config.json names;
+   *     other fields stand for the type the SDK's generator maps their protobuf type from
+   */
+  TableDefinition(String key, String tableName, Descriptor descriptor, Map<FieldDescriptor, DeltaType> columnTypes,
       String source, EncoderOptions options) {
     this.key = key;
     this.tableName = tableName;
     this.descriptor = descriptor;
     this.descriptorProto = descriptor.toProto();
-    this.logicalTypes = Map.copyOf(logicalTypes);
+    this.columnTypes = new IdentityHashMap<>(columnTypes);
     this.source = source;
     this.encoder = new RecordEncoder(this, options);
   }
@@ -47,9 +53,22 @@ public final class TableDefinition {
     return descriptorProto;
   }
 
-  /** Logical types of top-level fields (fields not listed have none). */
+  /**
+   * The column type a field (of this table's message, at any depth) is written for: from Unity
+   * Catalog or config.json's {@code type}, else the one its protobuf type maps from. For a map
+   * field, MAP; for a repeated field, its element's type.
+   */
+  public DeltaType columnType(FieldDescriptor field) {
+    DeltaType t = columnTypes.get(field);
+    return t != null ? t : field.isMapField() ? DeltaType.MAP : DeltaType.ofProto(field.toProto().getType());
+  }
+
+  /** Logical types of top-level fields, from their column types. */
   public LogicalType logicalType(String field) {
-    return logicalTypes.getOrDefault(field, LogicalType.NONE);
+    FieldDescriptor f = descriptor.findFieldByName(field);
+    DeltaType t = f == null ? null : columnTypes.get(f);
+    return t == DeltaType.DATE ? LogicalType.DATE
+        : t == DeltaType.TIMESTAMP || t == DeltaType.TIMESTAMP_NTZ ? LogicalType.TIMESTAMP : LogicalType.NONE;
   }
 
   /** Where the descriptor came from, for messages: a schema.proto path or "config.json fields". */

@@ -55,34 +55,25 @@ final class TableSchemas {
       Map.entry("sint32", FieldDescriptorProto.Type.TYPE_SINT32),
       Map.entry("sint64", FieldDescriptorProto.Type.TYPE_SINT64));
 
-  /** config.json {@code type} values: the value kinds a field may hold, and logical types. */
-  static LogicalType logicalType(String where, FieldSpec f) {
+  /**
+   * config.json's {@code type}: any name of the column-type table ({@code int32}, {@code BIGINT},
+   * {@code timestamp_ntz}, ...), or null when the field gives only a proto_type.
+   */
+  static DeltaType columnType(String where, FieldSpec f) {
     if (f.type() == null) {
-      return LogicalType.NONE;
+      return null;
     }
-    switch (f.type().toLowerCase(Locale.ROOT)) {
-      case "timestamp":
-        return LogicalType.TIMESTAMP;
-      case "date":
-        return LogicalType.DATE;
-      case "string":
-      case "int32":
-      case "int":
-      case "int64":
-      case "long":
-      case "float":
-      case "double":
-      case "bool":
-      case "boolean":
-      case "bytes":
-      case "binary":
-      case "struct":
-      case "message":
-        return LogicalType.NONE;
-      default:
-        throw new ConfigException(where + " field '" + f.name() + "': unknown type '" + f.type()
-            + "' (use string, int32, int64, float, double, bool, bytes, timestamp, date or struct)");
+    DeltaType t = DeltaType.named(f.type());
+    if (t == null || t == DeltaType.ARRAY || t == DeltaType.MAP) {
+      throw new ConfigException(where + " field '" + f.name() + "': unknown type '" + f.type() + "' (use one of "
+          + java.util.Arrays.stream(DeltaType.values()).filter(d -> d.scalar() || d == DeltaType.DECIMAL)
+              .map(d -> d.name().toLowerCase(Locale.ROOT)).collect(java.util.stream.Collectors.joining(", "))
+          + " or struct; describe arrays and maps with proto_type or in schema.proto)");
     }
+    if (t.refusal() != null) {
+      throw new ConfigException(where + " field '" + f.name() + "': " + t.refusal());
+    }
+    return t;
   }
 
   /** The descriptor config.json's {@code fields} describe (top-level scalar and repeated fields). */
@@ -133,31 +124,12 @@ final class TableSchemas {
   }
 
   private static String protoTypeOf(String where, FieldSpec f) {
-    switch (f.type().toLowerCase(Locale.ROOT)) {
-      case "string":
-        return "string";
-      case "int32":
-      case "int":
-      case "date":
-        return "int32";
-      case "int64":
-      case "long":
-      case "timestamp":
-        return "int64";
-      case "float":
-        return "float";
-      case "double":
-        return "double";
-      case "bool":
-      case "boolean":
-        return "bool";
-      case "bytes":
-      case "binary":
-        return "bytes";
-      default:
-        throw new ConfigException(where + " field '" + f.name() + "': type '" + f.type()
-            + "' needs a proto_type (or a schema.proto)");
+    DeltaType t = DeltaType.named(f.type());
+    if (t == null || !t.scalar()) {
+      throw new ConfigException(where + " field '" + f.name() + "': type '" + f.type()
+          + "' needs a proto_type (or a schema.proto)");
     }
+    return t.protoName();
   }
 
   /** Parses and links {@code protoFile}, then converts the table's message to a descriptor. */
@@ -355,36 +327,11 @@ final class TableSchemas {
 
   /** Whether a config.json {@code type} can describe the field's values. */
   static boolean typeFits(String type, FieldDescriptor p) {
-    FieldDescriptor.Type t = p.getType();
-    switch (type.toLowerCase(Locale.ROOT)) {
-      case "string":
-        return t == FieldDescriptor.Type.STRING;
-      case "int32":
-      case "int":
-      case "date":
-        return t == FieldDescriptor.Type.INT32 || t == FieldDescriptor.Type.SINT32 || t == FieldDescriptor.Type.SFIXED32
-            || t == FieldDescriptor.Type.UINT32 || t == FieldDescriptor.Type.FIXED32;
-      case "int64":
-      case "long":
-      case "timestamp":
-        return t == FieldDescriptor.Type.INT64 || t == FieldDescriptor.Type.SINT64 || t == FieldDescriptor.Type.SFIXED64
-            || t == FieldDescriptor.Type.UINT64 || t == FieldDescriptor.Type.FIXED64;
-      case "float":
-        return t == FieldDescriptor.Type.FLOAT;
-      case "double":
-        return t == FieldDescriptor.Type.DOUBLE;
-      case "bool":
-      case "boolean":
-        return t == FieldDescriptor.Type.BOOL;
-      case "bytes":
-      case "binary":
-        return t == FieldDescriptor.Type.BYTES;
-      case "struct":
-      case "message":
-        return p.getJavaType() == FieldDescriptor.JavaType.MESSAGE;
-      default:
-        return false;
+    DeltaType t = DeltaType.named(type);
+    if (t == DeltaType.STRUCT) {
+      return p.getJavaType() == FieldDescriptor.JavaType.MESSAGE && !p.isMapField();
     }
+    return t != null && t.fits(p.toProto().getType());
   }
 
   static String describe(FieldDescriptor f) {

@@ -221,6 +221,112 @@ class RecordEncoderTest {
   }
 
   @Test
+  void hugeNumbersAreJudgedFromTheirTextAndRefused() {
+    // Range from digits and exponent, before any BigInteger/BigDecimal: these would take seconds
+    // of CPU (or all memory) if expanded. The time itself is measured in the bench module.
+    assertRejected(station, "{\"device_name\":\"e\",\"temp\":1e1000000}", "temp", "1e1000000 is out of range for int32");
+    assertRejected(station, "{\"temp\":9e999999999}", "temp", "9e999999999 is out of range for int32");
+    assertRejected(station, "{\"humidity\":-9e999999999}", "humidity", "out of range for int64");
+    assertRejected(station, "{\"temp\":1e-999999999}", "temp", "(it has a fraction)");
+    assertRejected(station, "{\"temp\":" + "9".repeat(900) + "}", "temp", "out of range for int32");
+    assertRejected(all, "{\"id\": \"x\", \"score\": 1e400}", "score", "1e400 is out of range for double");
+    assertRejected(all, "{\"id\": \"x\", \"huge\": 18446744073709551616}", "huge", "out of range for uint64");
+    // Integral forms still work, exactly.
+    assertEquals(1000, decodeStation("{\"temp\": 1e3}").getField(station.descriptor().findFieldByName("temp")));
+    assertEquals(12, decodeStation("{\"temp\": 120e-1}").getField(station.descriptor().findFieldByName("temp")));
+    assertEquals(0, decodeStation("{\"temp\": 0e999999999}").getField(station.descriptor().findFieldByName("temp")));
+    assertEquals(-5, decodeStation("{\"temp\": -0.5e1}").getField(station.descriptor().findFieldByName("temp")));
+  }
+
+  @Test
+  void errorsEchoAtMostAFewDozenCharactersOfInput() {
+    String longName = "k".repeat(100_000);
+    String longValue = "v".repeat(100_000);
+    for (String json : List.of(
+        "{\"" + longName + "\": 1}",
+        "{\"temp\": \"" + longValue + "\"}",
+        "{\"temp\": " + "1".repeat(990) + ".5}",
+        "{\"temp\": 1" + "0".repeat(990) + "e-3}",
+        "{\"device_name\": " + "7".repeat(990) + "}",
+        "{\"temp\": tru" + "e".repeat(5000) + "}")) {
+      EncodeException e = assertThrows(EncodeException.class, () -> station.encoder().encode(json(json)));
+      assertTrue(e.getMessage().length() < 300, e.getMessage().length() + " characters: " + e.getMessage());
+    }
+    EncodeException map = assertThrows(EncodeException.class, () -> all.encoder().encode(
+        json("{\"id\": \"x\", \"labels\": {\"" + longName + "\": \"7\"}}")));
+    assertTrue(map.getMessage().length() < 300, map.getMessage());
+    EncodeException tree = assertThrows(EncodeException.class,
+        () -> all.encoder().encodeValue(Map.of("id", "x", "small", longValue)));
+    assertTrue(tree.getMessage().length() < 300, tree.getMessage());
+  }
+
+  @Test
+  void datesAreRangeCheckedInEveryForm() {
+    assertRejected(all, "{\"id\": \"x\", \"day\": \"+999999999-12-31\"}", "day", "out of range for int32");
+    assertRejected(all, "{\"id\": \"x\", \"day\": 2147483648}", "day", "out of range for int32");
+    EncodeException e = assertThrows(EncodeException.class,
+        () -> all.encoder().encodeValue(Map.of("id", "x", "day", new Date(Long.MAX_VALUE))));
+    assertTrue(e.reason().contains("out of range for int32"), e.getMessage());
+    e = assertThrows(EncodeException.class,
+        () -> all.encoder().encodeValue(Map.of("id", "x", "day", LocalDate.MAX)));
+    assertTrue(e.reason().contains("out of range for int32"), e.getMessage());
+    e = assertThrows(EncodeException.class,
+        () -> all.encoder().encodeValue(Map.of("id", "x", "at", new Date(Long.MAX_VALUE))));
+    assertTrue(e.reason().contains("out of range"), e.getMessage());
+  }
+
+  @Test
+  void fieldNumbersUpToProtobufsMaximumAreWritten() throws Exception {
+    String proto = """
+        syntax = "proto2";
+        package big;
+        message Big {
+          optional int32 low = 1;
+          optional string high = 268435456;
+          optional int64 top = 536870911;
+          repeated int32 packed_top = 536870910 [packed = true];
+        }
+        """;
+    TableDefinition big = Fixtures.registry(dir.resolve("big"), Fixtures.config("http://x:1", "http://x:2",
+        "{\"big\": " + Fixtures.table("main.t.big", "big", "Big", null) + "}"), Map.of("big", proto),
+        EncoderOptions.STRICT).find("big").orElseThrow();
+    Message m = DynamicMessage.parseFrom(big.descriptor(), big.encoder().encode(json(
+        "{\"low\": 1, \"high\": \"h\", \"top\": 7, \"packed_top\": [1, 2]}")));
+    assertEquals("h", get(m, "high"));
+    assertEquals(7L, get(m, "top"));
+    assertEquals(List.of(1, 2), get(m, "packed_top"));
+    assertTrue(m.getUnknownFields().asMap().isEmpty());
+  }
+
+  @Test
+  void narrowColumnTypesFromConfigAreRangeChecked() throws Exception {
+    String fields = """
+        [{"name": "level", "type": "tinyint", "field_num": 1},
+         {"name": "count", "type": "SMALLINT", "field_num": 2},
+         {"name": "doc", "type": "variant", "field_num": 3},
+         {"name": "seen", "type": "timestamp_ntz", "field_num": 4}]
+        """;
+    TableDefinition t = Fixtures.registry(dir.resolve("narrow"), Fixtures.config("http://x:1", "http://x:2",
+        "{\"narrow\": " + Fixtures.table("main.t.narrow", "narrow", "Narrow", fields) + "}"), Map.of(),
+        EncoderOptions.STRICT).find("narrow").orElseThrow();
+    assertRejected(t, "{\"level\": 128}", "level", "128 is out of range for TINYINT [-128, 127]");
+    assertRejected(t, "{\"count\": -32769}", "count", "out of range for SMALLINT [-32768, 32767]");
+    Message m = DynamicMessage.parseFrom(t.descriptor(), t.encoder().encode(json(
+        "{\"level\": -128, \"count\": 32767, \"doc\": \"{\\\"a\\\": 1}\", \"seen\": \"1970-01-01T00:00:01\"}")));
+    assertEquals(-128, get(m, "level"));
+    assertEquals("{\"a\": 1}", get(m, "doc"));
+    assertEquals(1_000_000L, get(m, "seen"));
+  }
+
+  private static Message decodeStation(String json) {
+    try {
+      return DynamicMessage.parseFrom(station.descriptor(), station.encoder().encode(json(json)));
+    } catch (Exception e) {
+      throw new AssertionError(json + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Test
   void exceptionWithoutFieldNamesOnlyTheTable() {
     EncodeException e = new EncodeException("t", null, "broken").at(4);
     assertEquals("table t, record 4: broken", e.getMessage());

@@ -85,7 +85,11 @@ class TableRegistryTest {
         proto, "field 'humidity': in config.json fields but not in ");
     assertConfigError("[{\"name\": \"temp\", \"type\": \"timestamp\", \"field_num\": 2}]",
         proto, "field 'temp': config.json type 'timestamp' does not fit 'optional int32'");
-    assertConfigError("[{\"name\": \"temp\", \"type\": \"decimal\", \"field_num\": 2}]", proto, "field 'temp': unknown type 'decimal'");
+    assertConfigError("[{\"name\": \"temp\", \"type\": \"money\", \"field_num\": 2}]", proto, "field 'temp': unknown type 'money'");
+    assertConfigError("[{\"name\": \"temp\", \"type\": \"decimal\", \"field_num\": 2}]", proto,
+        "field 'temp': DECIMAL columns are not supported");
+    assertConfigError(null, proto.replace("optional int32 temp = 2;", "optional int32 temp = 19500;"),
+        "tag is out of range: 19500");
     assertConfigError(null, proto.replace("optional int32 temp = 2;", "optional Unknown temp = 2;"),
         "schema.proto does not parse: unable to resolve Unknown");
     assertConfigError(null, proto.replace("optional int32 temp = 2;", "optional int32 temp = 1;"),
@@ -111,7 +115,7 @@ class TableRegistryTest {
         "{\"a/b\": {\"table_name\": \"c.s.t\"}}"));
     assertThrowsMessage("no fields in config.json and no", Fixtures.config("h", "w",
         "{\"t\": {\"table_name\": \"c.s.t\"}}"));
-    assertThrowsMessage("field 'x': field_num must be a positive protobuf field number", Fixtures.config("h", "w",
+    assertThrowsMessage("field 'x': field_num must be a protobuf field number, 1 to 536870911", Fixtures.config("h", "w",
         "{\"t\": {\"table_name\": \"c.s.t\", \"fields\": [{\"name\": \"x\", \"type\": \"string\"}]}}"));
   }
 

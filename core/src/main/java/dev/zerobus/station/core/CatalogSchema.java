@@ -1,0 +1,353 @@
+package dev.zerobus.station.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.DescriptorProtos.DescriptorProto;
+import com.google.protobuf.DescriptorProtos.FieldDescriptorProto;
+import com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Label;
+import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
+import com.google.protobuf.DescriptorProtos.MessageOptions;
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.DescriptorValidationException;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Descriptors.FileDescriptor;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * A table's columns as Unity Catalog describes them ({@code GET /api/2.1/unity-catalog/tables/{name}}),
+ * and the protobuf message Zerobus writes them as, built the way the Zerobus SDK's proto generator
+ * builds it: fields numbered by column position, nullable columns {@code optional}, NOT NULL ones
+ * {@code required}, ARRAY {@code repeated}, MAP a protobuf map, STRUCT a nested message.
+ */
+public final class CatalogSchema {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  /** One column or struct field. */
+  public record Column(String name, Type type, boolean nullable) {
+    public String sql() {
+      return name + " " + type.sql() + (nullable ? "" : " NOT NULL");
+    }
+  }
+
+  /** A column type: a scalar from the type table, or ARRAY / MAP / STRUCT of other types. */
+  public record Type(DeltaType kind, Type element, Type key, Type value, List<Column> fields) {
+    public static Type scalar(DeltaType kind) {
+      return new Type(kind, null, null, null, List.of());
+    }
+
+    public String sql() {
+      switch (kind) {
+        case ARRAY:
+          return "ARRAY<" + element.sql() + ">";
+        case MAP:
+          return "MAP<" + key.sql() + ", " + value.sql() + ">";
+        case STRUCT:
+          return fields.stream().map(f -> f.name() + ": " + f.type().sql() + (f.nullable() ? "" : " NOT NULL"))
+              .collect(Collectors.joining(", ", "STRUCT<", ">"));
+        default:
+          return kind.sql();
+      }
+    }
+  }
+
+  private final String tableName;
+  private final List<Column> columns;
+
+  public CatalogSchema(String tableName, List<Column> columns) {
+    this.tableName = tableName;
+    this.columns = List.copyOf(columns);
+  }
+
+  public String tableName() {
+    return tableName;
+  }
+
+  public List<Column> columns() {
+    return columns;
+  }
+
+  /** The column list in CREATE TABLE syntax. */
+  public String sql() {
+    return columns.stream().map(Column::sql).collect(Collectors.joining(", "));
+  }
+
+  /**
+   * Reads a table-info answer. Each column's {@code type_json} (Spark's JSON type, which spells
+   * nested types exactly) is used; a column without one falls back to its scalar {@code type_name}.
+   *
+   * @throws ConfigException naming the table and column when a type is unknown
+   */
+  public static CatalogSchema fromTableInfo(String tableName, JsonNode info) {
+    JsonNode cols = info.path("columns");
+    if (!cols.isArray() || cols.isEmpty()) {
+      throw new ConfigException("Unity Catalog table " + tableName + " lists no columns");
+    }
+    List<JsonNode> sorted = new ArrayList<>();
+    cols.forEach(sorted::add);
+    sorted.sort((a, b) -> Integer.compare(a.path("position").asInt(0), b.path("position").asInt(0)));
+    List<Column> out = new ArrayList<>();
+    for (JsonNode c : sorted) {
+      String name = c.path("name").asText(null);
+      String where = "Unity Catalog table " + tableName + " column '" + name + "'";
+      Type type;
+      JsonNode typeJson = c.path("type_json");
+      if (typeJson.isTextual() && !typeJson.asText().isBlank()) {
+        JsonNode parsed;
+        try {
+          parsed = MAPPER.readTree(typeJson.asText());
+        } catch (Exception e) {
+          throw new ConfigException(where + ": type_json is not JSON");
+        }
+        type = sparkType(where, parsed.has("type") && parsed.has("name") ? parsed.get("type") : parsed);
+      } else {
+        DeltaType t = DeltaType.named(c.path("type_name").asText(null));
+        if (t == null || t.complex()) {
+          throw new ConfigException(where + ": type " + c.path("type_text").asText(c.path("type_name").asText())
+              + " has no type_json to read it from");
+        }
+        type = Type.scalar(t);
+      }
+      out.add(new Column(name, type, c.path("nullable").asBoolean(true)));
+    }
+    return new CatalogSchema(tableName, out);
+  }
+
+  /** One Spark JSON type: {@code "long"}, {@code {"type": "array", "elementType": ...}}, ... */
+  private static Type sparkType(String where, JsonNode t) {
+    if (t.isTextual()) {
+      DeltaType kind = DeltaType.named(t.asText());
+      if (kind == null || kind.complex()) {
+        throw new ConfigException(where + ": unknown column type '" + t.asText() + "'");
+      }
+      return Type.scalar(kind);
+    }
+    String kind = t.path("type").asText("");
+    switch (kind) {
+      case "array":
+        return new Type(DeltaType.ARRAY, sparkType(where, t.path("elementType")), null, null, List.of());
+      case "map":
+        return new Type(DeltaType.MAP, null, sparkType(where, t.path("keyType")), sparkType(where, t.path("valueType")),
+            List.of());
+      case "struct": {
+        List<Column> fields = new ArrayList<>();
+        for (JsonNode f : t.path("fields")) {
+          fields.add(new Column(f.path("name").asText(), sparkType(where + "." + f.path("name").asText(), f.path("type")),
+              f.path("nullable").asBoolean(true)));
+        }
+        return new Type(DeltaType.STRUCT, null, null, null, fields);
+      }
+      default:
+        throw new ConfigException(where + ": unknown column type " + abbreviate(t.toString()));
+    }
+  }
+
+  // ---------------------------------------------------------------- to protobuf
+
+  /** The message and which column type each of its fields (at any depth) stands for. */
+  public record Built(Descriptor descriptor, Map<FieldDescriptor, DeltaType> types,
+      Map<Descriptor, List<Column>> structs) {}
+
+  /** Column types by field, and the columns each (nested) message was made from. */
+  private record Marks(Map<FieldDescriptor, DeltaType> types, Map<Descriptor, List<Column>> structs) {}
+
+  /**
+   * The protobuf message for these columns.
+   *
+   * @throws ConfigException naming the table and column for a type protobuf cannot hold (DECIMAL,
+   *     ARRAY of ARRAY, a MAP of complex keys, ...)
+   */
+  public Built build(String protoPackage, String messageName) {
+    DescriptorProto.Builder message = message(messageName, columns, "");
+    FileDescriptorProto file = FileDescriptorProto.newBuilder()
+        .setName(tableName + ".proto")
+        .setPackage(protoPackage == null ? "" : protoPackage)
+        .addMessageType(message)
+        .build();
+    Descriptor d;
+    try {
+      d = FileDescriptor.buildFrom(file, new FileDescriptor[0]).findMessageTypeByName(messageName);
+    } catch (DescriptorValidationException e) {
+      throw new ConfigException("Unity Catalog table " + tableName + ": " + e.getProblemSymbolName() + ": "
+          + e.getDescription());
+    }
+    Marks marks = new Marks(new IdentityHashMap<>(), new IdentityHashMap<>());
+    mark(d, columns, marks);
+    return new Built(d, marks.types(), marks.structs());
+  }
+
+  private DescriptorProto.Builder message(String name, List<Column> cols, String path) {
+    DescriptorProto.Builder m = DescriptorProto.newBuilder().setName(name);
+    int number = 1;
+    for (Column c : cols) {
+      String at = path + c.name();
+      FieldDescriptorProto.Builder f = FieldDescriptorProto.newBuilder().setName(c.name()).setNumber(number++);
+      Type t = c.type();
+      if (t.kind() == DeltaType.MAP) {
+        String entry = pascal(c.name()) + "Entry";
+        m.addNestedType(DescriptorProto.newBuilder().setName(entry)
+            .setOptions(MessageOptions.newBuilder().setMapEntry(true))
+            .addField(element(m, mapKey(at, t.key()), "key", 1, at + ".key", null).setLabel(Label.LABEL_OPTIONAL))
+            .addField(element(m, mapValue(at, t.value()), "value", 2, at + ".value", pascal(c.name()) + "Value")
+                .setLabel(Label.LABEL_OPTIONAL)));
+        f.setLabel(Label.LABEL_REPEATED).setType(FieldDescriptorProto.Type.TYPE_MESSAGE).setTypeName(entry);
+      } else if (t.kind() == DeltaType.ARRAY) {
+        if (t.element().kind() == DeltaType.ARRAY || t.element().kind() == DeltaType.MAP) {
+          throw unsupported(at, t, "protobuf has no repeated " + t.element().kind().sql()
+              + "; wrap the element in a STRUCT");
+        }
+        f.mergeFrom(element(m, t.element(), c.name(), f.getNumber(), at, pascal(c.name())).build()).setLabel(Label.LABEL_REPEATED);
+      } else {
+        f.mergeFrom(element(m, t, c.name(), f.getNumber(), at, pascal(c.name())).build())
+            .setLabel(c.nullable() ? Label.LABEL_OPTIONAL : Label.LABEL_REQUIRED);
+      }
+      m.addField(f);
+    }
+    return m;
+  }
+
+  /** A scalar or STRUCT value; a STRUCT adds its message to {@code parent}. */
+  private FieldDescriptorProto.Builder element(DescriptorProto.Builder parent, Type t, String name, int number,
+      String at, String messageName) {
+    FieldDescriptorProto.Builder f = FieldDescriptorProto.newBuilder().setName(name).setNumber(number);
+    if (t.kind() == DeltaType.STRUCT) {
+      String nested = uniqueName(parent, messageName);
+      parent.addNestedType(message(nested, t.fields(), at + "."));
+      return f.setType(FieldDescriptorProto.Type.TYPE_MESSAGE).setTypeName(nested);
+    }
+    if (!t.kind().scalar()) {
+      throw unsupported(at, t, t.kind().refusal() != null ? t.kind().refusal() : "protobuf cannot hold it here");
+    }
+    return f.setType(t.kind().proto());
+  }
+
+  private Type mapKey(String at, Type key) {
+    DeltaType k = key.kind();
+    if (!k.scalar() || k == DeltaType.FLOAT || k == DeltaType.DOUBLE || k == DeltaType.BINARY) {
+      throw unsupported(at, key, "a protobuf map key must be a string, integer or boolean type");
+    }
+    return key;
+  }
+
+  private Type mapValue(String at, Type value) {
+    if (value.kind() == DeltaType.ARRAY || value.kind() == DeltaType.MAP) {
+      throw unsupported(at, value, "a protobuf map value cannot be " + value.kind().sql()
+          + "; wrap it in a STRUCT");
+    }
+    return value;
+  }
+
+  private static String uniqueName(DescriptorProto.Builder parent, String base) {
+    String name = base;
+    for (int i = 2; nestedNamed(parent, name); i++) {
+      name = base + i;
+    }
+    return name;
+  }
+
+  private static boolean nestedNamed(DescriptorProto.Builder parent, String name) {
+    return parent.getNestedTypeList().stream().anyMatch(n -> n.getName().equals(name)) || parent.getName().equals(name);
+  }
+
+  private ConfigException unsupported(String at, Type t, String why) {
+    return new ConfigException("Unity Catalog table " + tableName + " column '" + at + "' (" + t.sql() + "): " + why);
+  }
+
+  /** Records the column type of every field, walking descriptor and columns side by side. */
+  private static void mark(Descriptor d, List<Column> cols, Marks types) {
+    types.structs().put(d, cols);
+    for (Column c : cols) {
+      FieldDescriptor f = d.findFieldByName(c.name());
+      Type t = c.type();
+      if (t.kind() == DeltaType.MAP) {
+        Descriptor entry = f.getMessageType();
+        markValue(entry.findFieldByNumber(1), t.key(), types);
+        markValue(entry.findFieldByNumber(2), t.value(), types);
+        types.types().put(f, DeltaType.MAP);
+      } else if (t.kind() == DeltaType.ARRAY) {
+        markValue(f, t.element(), types);
+      } else {
+        markValue(f, t, types);
+      }
+    }
+  }
+
+  private static void markValue(FieldDescriptor f, Type t, Marks types) {
+    types.types().put(f, t.kind());
+    if (t.kind() == DeltaType.STRUCT) {
+      mark(f.getMessageType(), t.fields(), types);
+    }
+  }
+
+  // ---------------------------------------------------------------- .proto text
+
+  /** The message as a proto2 {@code schema.proto}, each field commented with its column type. */
+  public String protoText(String protoPackage, String messageName) {
+    Built built = build(protoPackage, messageName);
+    Descriptor d = built.descriptor();
+    Map<Descriptor, List<Column>> structs = built.structs();
+    StringBuilder out = new StringBuilder();
+    out.append("// ").append(tableName).append(", from Unity Catalog. Columns: ").append(abbreviate(sql()))
+        .append("\n");
+    out.append("syntax = \"proto2\";\n\n");
+    if (protoPackage != null && !protoPackage.isEmpty()) {
+      out.append("package ").append(protoPackage).append(";\n\n");
+    }
+    writeMessage(out, d, structs, "");
+    return out.toString();
+  }
+
+  private static void writeMessage(StringBuilder out, Descriptor d, Map<Descriptor, List<Column>> structs,
+      String indent) {
+    List<Column> cols = structs.get(d);
+    out.append(indent).append("message ").append(d.getName()).append(" {\n");
+    for (Descriptor nested : d.getNestedTypes()) {
+      if (!nested.getOptions().getMapEntry()) {
+        writeMessage(out, nested, structs, indent + "  ");
+      }
+    }
+    for (FieldDescriptor f : d.getFields()) {
+      Column column = cols.stream().filter(c -> c.name().equals(f.getName())).findFirst().orElseThrow();
+      out.append(indent).append("  ");
+      if (f.isMapField()) {
+        Descriptor entry = f.getMessageType();
+        out.append("map<").append(typeName(entry.findFieldByNumber(1))).append(", ")
+            .append(typeName(entry.findFieldByNumber(2))).append(">");
+      } else {
+        out.append(f.isRepeated() ? "repeated " : f.isRequired() ? "required " : "optional ").append(typeName(f));
+      }
+      out.append(' ').append(f.getName()).append(" = ").append(f.getNumber()).append(";");
+      out.append(" // ").append(abbreviate(column.type().sql())).append(column.nullable() ? "" : " NOT NULL").append('\n');
+    }
+    out.append(indent).append("}\n");
+  }
+
+  private static String typeName(FieldDescriptor f) {
+    return f.getJavaType() == FieldDescriptor.JavaType.MESSAGE ? f.getMessageType().getName()
+        : f.getType().name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  static String pascal(String snake) {
+    StringBuilder out = new StringBuilder();
+    boolean upper = true;
+    for (char c : snake.toCharArray()) {
+      if (c == '_' || !Character.isLetterOrDigit(c)) {
+        upper = true;
+      } else {
+        out.append(upper ? Character.toUpperCase(c) : c);
+        upper = false;
+      }
+    }
+    if (out.length() == 0 || !Character.isLetter(out.charAt(0))) {
+      out.insert(0, 'M');
+    }
+    return out.toString();
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 200 ? s : s.substring(0, 200) + "…";
+  }
+}

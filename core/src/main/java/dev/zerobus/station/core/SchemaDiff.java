@@ -1,0 +1,154 @@
+package dev.zerobus.station.core;
+
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import dev.zerobus.station.core.CatalogSchema.Column;
+import dev.zerobus.station.core.CatalogSchema.Type;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Compares a table's local schema (schema.proto or config.json fields) with its Unity Catalog
+ * columns. A drift is what makes Zerobus refuse the stream or its records: a field with no column,
+ * a field whose type cannot carry the column's, a NOT NULL column the schema does not write. Where
+ * they agree, the catalog's column types are collected for the encoder (a TINYINT column's range, a
+ * DATE column's date forms).
+ */
+final class SchemaDiff {
+  /** The differences, one readable line each, and the catalog's type for every field that matches. */
+  record Result(List<String> drift, Map<FieldDescriptor, DeltaType> catalogTypes) {}
+
+  private final List<String> drift = new ArrayList<>();
+  private final Map<FieldDescriptor, DeltaType> types = new IdentityHashMap<>();
+  private final Map<FieldDescriptor, DeltaType> explicit;
+  private final String tableName;
+
+  private SchemaDiff(String tableName, Map<FieldDescriptor, DeltaType> explicit) {
+    this.tableName = tableName;
+    this.explicit = explicit;
+  }
+
+  /**
+   * @param explicit column types config.json's {@code type} gives (checked against the catalog's)
+   */
+  static Result compare(Descriptor local, Map<FieldDescriptor, DeltaType> explicit, CatalogSchema catalog) {
+    SchemaDiff diff = new SchemaDiff(catalog.tableName(), explicit);
+    diff.message("", local, catalog.columns());
+    return new Result(List.copyOf(diff.drift), diff.types);
+  }
+
+  private void message(String path, Descriptor d, List<Column> columns) {
+    for (FieldDescriptor f : d.getFields()) {
+      Column c = column(columns, f.getName());
+      String at = path + f.getName();
+      if (c == null) {
+        drift.add("missing column: field '" + at + "' (" + TableSchemas.describe(f) + ") has no column " + at
+            + " in " + tableName);
+        continue;
+      }
+      field(at, f, c.type());
+    }
+    for (Column c : columns) {
+      if (!c.nullable() && findIgnoringCase(d, c.name()) == null) {
+        drift.add("NOT NULL column not written: " + path + c.name() + " " + c.type().sql()
+            + " NOT NULL has no field in the local schema, so every record would be refused");
+      }
+    }
+  }
+
+  private void field(String at, FieldDescriptor f, Type t) {
+    String found = TableSchemas.describe(f);
+    if (t.kind() == DeltaType.MAP) {
+      if (!f.isMapField()) {
+        typeChange(at, found, t, "a map<" + protoOf(t.key()) + ", " + protoOf(t.value()) + ">");
+        return;
+      }
+      Descriptor entry = f.getMessageType();
+      types.put(f, DeltaType.MAP);
+      value(at + ".key", entry.findFieldByNumber(1), t.key());
+      value(at + ".value", entry.findFieldByNumber(2), t.value());
+      return;
+    }
+    if (f.isMapField()) {
+      typeChange(at, found, t, protoOf(t));
+      return;
+    }
+    if (t.kind() == DeltaType.ARRAY) {
+      if (!f.isRepeated()) {
+        typeChange(at, found, t, "a repeated " + protoOf(t.element()));
+        return;
+      }
+      value(at, f, t.element());
+      return;
+    }
+    if (f.isRepeated()) {
+      typeChange(at, found, t, "a non-repeated " + protoOf(t));
+      return;
+    }
+    value(at, f, t);
+  }
+
+  /** One value's type, whether or not the field is repeated. */
+  private void value(String at, FieldDescriptor f, Type t) {
+    if (t.kind() == DeltaType.STRUCT) {
+      if (f.getJavaType() != FieldDescriptor.JavaType.MESSAGE || f.isMapField()) {
+        typeChange(at, TableSchemas.describe(f), t, "a message");
+        return;
+      }
+      types.put(f, DeltaType.STRUCT);
+      message(at + ".", f.getMessageType(), t.fields());
+      return;
+    }
+    if (!t.kind().fits(f.toProto().getType())) {
+      typeChange(at, TableSchemas.describe(f), t, protoOf(t));
+      return;
+    }
+    DeltaType configured = explicit.get(f);
+    if (configured != null && configured != t.kind() && configured.value() != t.kind().value()) {
+      drift.add("type change: field '" + at + "' is configured as " + configured.sql() + " in config.json but column "
+          + at + " is " + t.sql());
+      return;
+    }
+    types.put(f, t.kind());
+  }
+
+  private void typeChange(String at, String found, Type t, String wanted) {
+    drift.add("type change: field '" + at + "' is " + found + " but column " + at + " is " + t.sql()
+        + " (written as " + wanted + ")");
+  }
+
+  private static String protoOf(Type t) {
+    switch (t.kind()) {
+      case ARRAY:
+        return "repeated " + protoOf(t.element());
+      case MAP:
+        return "map<" + protoOf(t.key()) + ", " + protoOf(t.value()) + ">";
+      case STRUCT:
+        return "message";
+      default:
+        return t.kind().protoName() == null ? t.sql() + " (not writable)" : t.kind().protoName();
+    }
+  }
+
+  /** Unity Catalog column names are case-insensitive. */
+  private static Column column(List<Column> columns, String name) {
+    for (Column c : columns) {
+      if (c.name().equalsIgnoreCase(name)) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  private static FieldDescriptor findIgnoringCase(Descriptor d, String name) {
+    for (FieldDescriptor f : d.getFields()) {
+      if (f.getName().toLowerCase(Locale.ROOT).equals(name.toLowerCase(Locale.ROOT))) {
+        return f;
+      }
+    }
+    return null;
+  }
+}
