@@ -15,26 +15,37 @@ public sealed interface ColumnType {
   /** The type as Databricks SQL spells it, e.g. {@code ARRAY<STRUCT<a: INT>>}. */
   String sql();
 
+  /**
+   * The scalar column types. Core's column-type table ({@code DeltaType}) is the source of truth;
+   * the emulator keeps its own copy so it shares no code with the station, and a test in the
+   * station enumerates that table and checks this enum and the catalog API agree with it.
+   */
   enum Primitive implements ColumnType {
-    TINYINT("int32"),
-    SMALLINT("int32"),
-    INT("int32"),
-    BIGINT("int64"),
-    FLOAT("float"),
-    DOUBLE("double"),
-    STRING("string"),
-    BOOLEAN("bool"),
-    BINARY("bytes"),
-    DATE("int32"),
-    TIMESTAMP("int64"),
-    TIMESTAMP_NTZ("int64"),
-    VARIANT("string");
+    TINYINT("int32", "byte", "BYTE"),
+    SMALLINT("int32", "short", "SHORT"),
+    INT("int32", "integer", "INT"),
+    BIGINT("int64", "long", "LONG"),
+    FLOAT("float", "float", "FLOAT"),
+    DOUBLE("double", "double", "DOUBLE"),
+    STRING("string", "string", "STRING"),
+    BOOLEAN("bool", "boolean", "BOOLEAN"),
+    BINARY("bytes", "binary", "BINARY"),
+    DATE("int32", "date", "DATE"),
+    TIMESTAMP("int64", "timestamp", "TIMESTAMP"),
+    TIMESTAMP_NTZ("int64", "timestamp_ntz", "TIMESTAMP_NTZ"),
+    VARIANT("string", "variant", "VARIANT");
 
     /** The protobuf scalar type this column is written as. */
     public final String protoType;
+    /** The type in Unity Catalog's type_json (Spark's name). */
+    public final String sparkName;
+    /** Unity Catalog's type_name. */
+    public final String typeName;
 
-    Primitive(String protoType) {
+    Primitive(String protoType, String sparkName, String typeName) {
       this.protoType = protoType;
+      this.sparkName = sparkName;
+      this.typeName = typeName;
     }
 
     @Override

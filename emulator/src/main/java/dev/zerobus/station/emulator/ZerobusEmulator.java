@@ -81,7 +81,7 @@ public final class ZerobusEmulator implements AutoCloseable {
       this.grpc = grpcServer(b.grpcPort).start();
       this.grpcPort = grpc.getPort();
       ws = HttpJson.start(b.host, b.workspacePort, "emulator-workspace",
-          Map.of("/", new TokenEndpoint(tokens, faults)));
+          Map.of("/", new TokenEndpoint(tokens, faults), CatalogApi.PATH, new CatalogApi(tokens, catalog)));
       adm = b.adminPort < 0 ? null : HttpJson.start(b.host, b.adminPort, "emulator-admin", Map.of("/", new AdminApi(this)));
       started = true;
     } finally {
