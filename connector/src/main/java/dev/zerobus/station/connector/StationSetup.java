@@ -42,7 +42,7 @@ final class StationSetup {
     }
     EncoderOptions options = new EncoderOptions(config.ignoreUnknownFields(),
         config.getInt(ZerobusSinkConfig.STRING_MAX_LENGTH));
-    return TableRegistry.build(station, options);
+    return TableRegistry.load(station, options, env);
   }
 
   private static void put(Map<String, String> m, String name, String value) {

@@ -23,10 +23,13 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code java -jar zerobus-station.jar [--local] [--config config.json] [--port 8000] ...} */
+/**
+ * {@code java -jar zerobus-station.jar [--local] [--config config.json] [--port 8000] ...}, and
+ * {@code java -jar zerobus-station.jar tables pull catalog.schema.table [--key name]}.
+ */
 @Command(name = "zerobus-station", mixinStandardHelpOptions = true, sortOptions = false,
     modelTransformer = StreamOptions.class,
-    versionProvider = BridgeMain.Version.class,
+    versionProvider = BridgeMain.Version.class, subcommands = TablesCommand.class,
     description = "REST bridge into Databricks tables through Zerobus: POST /ingest/{table}, GET /health,"
         + " POST /flush/{table}, GET /ready, /metrics, /docs.")
 public final class BridgeMain implements Callable<Integer> {
@@ -141,7 +144,7 @@ public final class BridgeMain implements Callable<Integer> {
     }
     try {
       StationConfig stationConfig = StationConfig.load(configFile, env);
-      TableRegistry registry = TableRegistry.build(stationConfig, new EncoderOptions(ignoreUnknownFields, maxStringLength));
+      TableRegistry registry = TableRegistry.load(stationConfig, new EncoderOptions(ignoreUnknownFields, maxStringLength), env);
       Credentials credentials = Credentials.from(env);
       StreamSettings streams = StreamOptions.settings(spec);
       BridgeSettings settings = bridgeSettings(env);

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
-import dev.zerobus.station.core.LogicalType;
+import dev.zerobus.station.core.DeltaType;
 import dev.zerobus.station.core.TableDefinition;
 import dev.zerobus.station.core.TableRegistry;
 
@@ -97,14 +97,13 @@ final class OpenApi {
     ObjectNode properties = schema.putObject("properties");
     ArrayNode required = NODES.arrayNode();
     for (FieldDescriptor f : d.getFields()) {
-      LogicalType logical = table != null ? table.logicalType(f.getName()) : LogicalType.NONE;
       ObjectNode field;
       if (f.isMapField()) {
-        field = object().set("additionalProperties", valueSchema(f.getMessageType().findFieldByNumber(2), LogicalType.NONE, strict));
+        field = object().set("additionalProperties", valueSchema(f.getMessageType().findFieldByNumber(2), table, strict));
       } else if (f.isRepeated()) {
-        field = NODES.objectNode().put("type", "array").set("items", valueSchema(f, logical, strict));
+        field = NODES.objectNode().put("type", "array").set("items", valueSchema(f, table, strict));
       } else {
-        field = valueSchema(f, logical, strict);
+        field = valueSchema(f, table, strict);
       }
       properties.set(f.getName(), field);
       if (f.isRequired()) {
@@ -118,43 +117,13 @@ final class OpenApi {
     return schema;
   }
 
-  private static ObjectNode valueSchema(FieldDescriptor f, LogicalType logical, boolean strict) {
-    if (logical == LogicalType.TIMESTAMP) {
-      return oneOf(NODES.objectNode().put("type", "integer").put("format", "int64").put("description", "microseconds since the epoch"),
-          NODES.objectNode().put("type", "string").put("format", "date-time"));
+  /** One value's schema: a nested message's, or its column type's from core's type table. */
+  static ObjectNode valueSchema(FieldDescriptor f, TableDefinition table, boolean strict) {
+    if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
+      return messageSchema(f.getMessageType(), table, strict);
     }
-    if (logical == LogicalType.DATE) {
-      return oneOf(NODES.objectNode().put("type", "integer").put("description", "days since the epoch"),
-          NODES.objectNode().put("type", "string").put("format", "date"));
-    }
-    switch (f.getType()) {
-      case INT32:
-      case SINT32:
-      case SFIXED32:
-        return NODES.objectNode().put("type", "integer").put("format", "int32");
-      case UINT32:
-      case FIXED32:
-        return NODES.objectNode().put("type", "integer").put("minimum", 0).put("maximum", 4294967295L);
-      case INT64:
-      case SINT64:
-      case SFIXED64:
-      case UINT64:
-      case FIXED64:
-        return oneOf(NODES.objectNode().put("type", "integer").put("format", "int64"),
-            NODES.objectNode().put("type", "string").put("pattern", "^-?[0-9]+$"));
-      case FLOAT:
-        return NODES.objectNode().put("type", "number").put("format", "float");
-      case DOUBLE:
-        return NODES.objectNode().put("type", "number").put("format", "double");
-      case BOOL:
-        return type("boolean");
-      case BYTES:
-        return NODES.objectNode().put("type", "string").put("format", "byte");
-      case MESSAGE:
-        return messageSchema(f.getMessageType(), null, strict);
-      default:
-        return type("string");
-    }
+    DeltaType column = table != null ? table.columnType(f) : DeltaType.ofProto(f.toProto().getType());
+    return column.openApi();
   }
 
   private static void get(ObjectNode paths, String path, String summary, String schema) {
@@ -194,11 +163,5 @@ final class OpenApi {
 
   private static ObjectNode ref(String schema) {
     return NODES.objectNode().put("$ref", "#/components/schemas/" + schema);
-  }
-
-  private static ObjectNode oneOf(ObjectNode a, ObjectNode b) {
-    ObjectNode o = NODES.objectNode();
-    o.set("oneOf", NODES.arrayNode().add(a).add(b));
-    return o;
   }
 }

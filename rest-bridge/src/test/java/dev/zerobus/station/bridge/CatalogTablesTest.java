@@ -1,0 +1,241 @@
+package dev.zerobus.station.bridge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import dev.zerobus.station.core.CatalogSchema;
+import dev.zerobus.station.core.ConfigException;
+import dev.zerobus.station.core.Credentials;
+import dev.zerobus.station.core.DeltaType;
+import dev.zerobus.station.core.EncodeException;
+import dev.zerobus.station.core.EncoderOptions;
+import dev.zerobus.station.core.Env;
+import dev.zerobus.station.core.StationConfig;
+import dev.zerobus.station.core.StreamManager;
+import dev.zerobus.station.core.TableDefinition;
+import dev.zerobus.station.core.TableRegistry;
+import dev.zerobus.station.emulator.ColumnType;
+import dev.zerobus.station.emulator.TableSchema;
+import dev.zerobus.station.emulator.ZerobusEmulator;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Tables whose schema lives only in Unity Catalog (the emulator's): the column-type table checked
+ * against every consumer, ingest through the bridge, and {@code tables pull}.
+ */
+class CatalogTablesTest {
+  /** One column of every scalar type, then the complex ones. */
+  static final Map<DeltaType, String> SQL = new LinkedHashMap<>();
+
+  @TempDir
+  static Path dir;
+  static ZerobusEmulator emulator;
+
+  @BeforeAll
+  static void start() throws Exception {
+    ZerobusEmulator.Builder b = ZerobusEmulator.builder();
+    for (DeltaType t : DeltaType.values()) {
+      String sql = switch (t) {
+        case ARRAY -> "ARRAY<INT>";
+        case MAP -> "MAP<STRING, BIGINT>";
+        case STRUCT -> "STRUCT<a: INT, b: STRUCT<c: DATE>>";
+        case DECIMAL -> null;
+        default -> t.sql();
+      };
+      if (sql != null) {
+        SQL.put(t, sql);
+        b.table("main.types." + t.name().toLowerCase(), "v " + sql);
+      }
+    }
+    b.table("main.types.readings", "device STRING NOT NULL, temp SMALLINT, at TIMESTAMP, tags ARRAY<STRING>");
+    emulator = b.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    emulator.close();
+  }
+
+  @Test
+  void everyConsumerAgreesWithTheTypeTable() throws Exception {
+    String tables = SQL.keySet().stream().map(t -> "\"" + t.name().toLowerCase() + "\": {\"table_name\": \"main.types."
+        + t.name().toLowerCase() + "\"}").collect(Collectors.joining(", ", "{", "}"));
+    TableRegistry registry = TableRegistry.load(StationConfig.load(config("types", tables), Env.of(Map.of())),
+        EncoderOptions.STRICT, credentials());
+    ObjectNode openApi = OpenApi.document(registry, "test", false, true);
+    for (DeltaType t : DeltaType.values()) {
+      if (t == DeltaType.DECIMAL) {
+        // Refused with a reason everywhere: the emulator's column parser, and core's catalog reading.
+        assertThrows(IllegalArgumentException.class, () -> TableSchema.parse("v DECIMAL(10, 2)"));
+        ConfigException e = assertThrows(ConfigException.class, () -> CatalogSchema.fromTableInfo("c.s.t",
+            Json.MAPPER.readTree("{\"columns\": [{\"name\": \"v\", \"type_json\": "
+                + "\"{\\\"name\\\":\\\"v\\\",\\\"type\\\":\\\"decimal(10,2)\\\",\\\"nullable\\\":true}\", \"position\": 0}]}"))
+            .build("p", "M"));
+        assertTrue(e.getMessage().contains("DECIMAL columns are not supported"), e.getMessage());
+        continue;
+      }
+      TableDefinition table = registry.find(t.name().toLowerCase()).orElseThrow();
+      FieldDescriptor v = table.descriptor().findFieldByName("v");
+      // The emulator: its own copy of the table, and it takes the descriptor core built from its catalog answer.
+      assertNull(TableSchema.parse("v " + SQL.get(t)).mismatch("main.types.x", table.descriptor()), t.name());
+      if (t.scalar()) {
+        ColumnType.Primitive p = ColumnType.Primitive.valueOf(t.name());
+        assertEquals(t.protoName(), p.protoType, t.name());
+        assertEquals(t.sparkName(), p.sparkName, t.name());
+        assertEquals(t.proto(), v.toProto().getType(), t.name());
+        assertEquals(t, table.columnType(v), t.name());
+        // OpenAPI: the field's schema is the table's.
+        JsonNode schema = openApi.at("/components/schemas/" + t.name().toLowerCase() + "/properties/v");
+        assertEquals(t.openApi(), schema, t.name());
+      } else {
+        assertEquals(t == DeltaType.MAP, v.isMapField(), t.name());
+        assertEquals(t != DeltaType.STRUCT, v.isRepeated(), t.name());
+        JsonNode schema = openApi.at("/components/schemas/" + t.name().toLowerCase() + "/properties/v");
+        assertEquals(t.openApi().get("type"), schema.get("type"), t.name());
+      }
+      // The encoder: what the table says it takes is taken, and the range is enforced.
+      for (String ok : accepted(t)) {
+        table.encoder().encode(("{\"v\": " + ok + "}").getBytes(StandardCharsets.UTF_8));
+      }
+      for (String bad : refused(t)) {
+        assertThrows(EncodeException.class, () -> table.encoder().encode(("{\"v\": " + bad + "}")
+            .getBytes(StandardCharsets.UTF_8)), t.name() + " " + bad);
+      }
+    }
+    // Nothing the emulator writes is missing from the table.
+    for (ColumnType.Primitive p : ColumnType.Primitive.values()) {
+      assertNotNull(DeltaType.named(p.name()), p.name());
+    }
+  }
+
+  private static List<String> accepted(DeltaType t) {
+    return switch (t.value()) {
+      case INTEGER -> t == DeltaType.BIGINT ? List.of("-9223372036854775808", "\"9223372036854775807\"", "1e3")
+          : List.of(Long.toString(t.min()), Long.toString(t.max()), "1e1");
+      case DATE -> List.of("19753", "\"2024-01-31\"");
+      case TIMESTAMP -> List.of("1706696130123456", "\"2024-01-31T10:15:30.123456Z\"", "\"2024-01-31 10:15:30\"");
+      case FLOATING -> List.of("1.5", "-2", "\"NaN\"", "\"-Infinity\"");
+      case BOOL -> List.of("true", "false");
+      case STRING -> List.of("\"x\"", "\"{\\\"a\\\": 1}\"");
+      case BYTES -> List.of("\"AQI=\"", "\"_-8=\"");
+      case NONE -> t == DeltaType.ARRAY ? List.of("[1, 2]", "[]") : t == DeltaType.MAP ? List.of("{\"k\": 1}")
+          : List.of("{\"a\": 1, \"b\": {\"c\": \"2024-01-31\"}}");
+    };
+  }
+
+  private static List<String> refused(DeltaType t) {
+    return switch (t.value()) {
+      case INTEGER -> t == DeltaType.BIGINT ? List.of("9223372036854775808", "1.5", "\"x\"", "1e1000000")
+          : List.of(Long.toString(t.min() - 1), Long.toString(t.max() + 1), "1.5", "\"1\"", "9e999999999");
+      case DATE -> List.of("2147483648", "\"+999999999-12-31\"", "\"31/01/2024\"");
+      case TIMESTAMP -> List.of("\"yesterday\"", "9223372036854775808", "true");
+      case FLOATING -> t == DeltaType.FLOAT ? List.of("1e39", "\"x\"", "true") : List.of("1e400", "\"x\"", "true");
+      case BOOL -> List.of("1", "\"true\"");
+      case STRING -> List.of("1", "{}");
+      case BYTES -> List.of("\"@@\"", "1");
+      case NONE -> t == DeltaType.ARRAY ? List.of("[null]", "[\"x\"]", "1") : t == DeltaType.MAP
+          ? List.of("{\"k\": null}", "[1]") : List.of("{\"z\": 1}", "{\"b\": {\"c\": \"+999999999-12-31\"}}");
+    };
+  }
+
+  @Test
+  void aTableDeclaredOnlyInTheCatalogIsIngestedThroughTheBridge() throws Exception {
+    TableRegistry registry = TableRegistry.load(StationConfig.load(config("bridge",
+        "{\"readings\": {\"table_name\": \"main.types.readings\"}}"), Env.of(Map.of())), EncoderOptions.STRICT,
+        credentials());
+    StreamManager manager = new StreamManager(registry, new Credentials(emulator.clientId(), emulator.clientSecret()),
+        BridgeFixture.FAST);
+    BridgeServer server = new BridgeServer(registry, manager, BridgeSettings.defaults("127.0.0.1", 0)
+        .withLimits(Duration.ofSeconds(10), BridgeSettings.DEFAULT_MAX_BODY_BYTES, false)).start();
+    try {
+      var http = java.net.http.HttpClient.newHttpClient();
+      HttpResponse<String> ok = http.send(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create(server.url() + "/ingest/readings?wait_for_ack=true"))
+          .header("Content-Type", "application/json")
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+              "{\"device\": \"d1\", \"temp\": 21, \"at\": \"2024-01-31T10:15:30Z\", \"tags\": [\"a\"]}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, ok.statusCode(), ok.body());
+      HttpResponse<String> tooWarm = http.send(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create(server.url() + "/ingest/readings"))
+          .header("Content-Type", "application/json")
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"device\": \"d1\", \"temp\": 40000}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(400, tooWarm.statusCode(), tooWarm.body());
+      assertTrue(tooWarm.body().contains("out of range for SMALLINT"), tooWarm.body());
+      JsonNode row = emulator.rowValues("main.types.readings").get(0);
+      assertEquals("d1", row.get("device").asText());
+      assertEquals(21, row.get("temp").asInt());
+    } finally {
+      server.shutdown();
+    }
+  }
+
+  @Test
+  void tablesPullWritesTheProtoAndTheConfigAndRoundTrips() throws Exception {
+    Path config = config("pull", "{\"other\": {\"table_name\": \"main.types.int\", \"fields\": "
+        + "[{\"name\": \"v\", \"type\": \"int\", \"field_num\": 1}]}}");
+    Path envFile = Files.writeString(dir.resolve("pull.env"), Credentials.CLIENT_ID + "=" + emulator.clientId() + "\n"
+        + Credentials.CLIENT_SECRET + "=" + emulator.clientSecret() + "\n");
+    int code = new CommandLine(new BridgeMain()).execute("tables", "pull", "main.types.readings", "--key", "readings",
+        "--config", config.toString(), "--env-file", envFile.toString());
+    assertEquals(0, code);
+    Path proto = config.getParent().resolve("tables/readings/schema.proto");
+    String text = Files.readString(proto);
+    assertTrue(text.contains("required string device = 1; // STRING NOT NULL"), text);
+    assertTrue(text.contains("optional int32 temp = 2; // SMALLINT"), text);
+    assertTrue(text.contains("repeated string tags = 4; // ARRAY<STRING>"), text);
+    JsonNode written = Json.MAPPER.readTree(Files.readString(config));
+    assertEquals("main.types.readings", written.at("/tables/readings/table_name").asText());
+    assertEquals("main.types.int", written.at("/tables/other/table_name").asText(), "other tables stay");
+    // Round trip: the pulled table loads, agrees with the catalog, and takes its column types from it.
+    TableRegistry registry = TableRegistry.load(StationConfig.load(config, Env.of(Map.of())), EncoderOptions.STRICT,
+        credentials());
+    TableDefinition readings = registry.find("readings").orElseThrow();
+    assertEquals(proto.toString(), readings.source());
+    assertEquals(DeltaType.SMALLINT, readings.columnType(readings.descriptor().findFieldByName("temp")));
+    assertNull(TableSchema.parse("device STRING NOT NULL, temp SMALLINT, at TIMESTAMP, tags ARRAY<STRING>")
+        .mismatch("main.types.readings", readings.descriptor()));
+
+    String before = Files.readString(config);
+    CommandLine cli = new CommandLine(new BridgeMain());
+    java.io.StringWriter err = new java.io.StringWriter();
+    cli.setErr(new java.io.PrintWriter(err));
+    int taken = cli.execute("tables", "pull", "main.types.readings", "--key", "other",
+        "--config", config.toString(), "--env-file", envFile.toString());
+    assertTrue(taken != 0, "a key taken by another table is refused");
+    assertTrue(err.toString().contains("table key 'other' is already main.types.int"), err.toString());
+    assertEquals(before, Files.readString(config));
+  }
+
+  private static Path config(String name, String tablesJson) throws Exception {
+    Path d = dir.resolve(name);
+    Files.createDirectories(d.resolve("tables"));
+    return Files.writeString(d.resolve("config.json"), "{\"databricks\": {\"server_endpoint\": \""
+        + emulator.zerobusEndpoint() + "\", \"workspace_id\": \"1\", \"workspace_url\": \"" + emulator.workspaceUrl()
+        + "\"}, \"tables\": " + tablesJson + "}");
+  }
+
+  private static Env credentials() {
+    return Env.of(Map.of(Credentials.CLIENT_ID, emulator.clientId(), Credentials.CLIENT_SECRET, emulator.clientSecret()));
+  }
+}
