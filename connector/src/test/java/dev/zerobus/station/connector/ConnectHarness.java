@@ -29,6 +29,8 @@ import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
 final class ConnectHarness implements AutoCloseable {
   static final String EVENTS = "main.default.events";
   static final String TYPED = "main.default.typed";
+  /** Declared only in the emulator: the station reads its schema from the catalog API. */
+  static final String FROM_CATALOG = "main.default.from_catalog";
 
   final ZerobusEmulator emulator;
   final EmbeddedConnectCluster connect;
@@ -37,6 +39,7 @@ final class ConnectHarness implements AutoCloseable {
 
   ConnectHarness(Path dir, int workers) throws Exception {
     emulator = ZerobusEmulator.builder().grpcPort(0).workspacePort(0).adminPort(0).dataDir(dir.resolve("landed"))
+        .table(FROM_CATALOG, "device_name STRING NOT NULL, temp SMALLINT, humidity BIGINT, _kafka_offset BIGINT")
         .start();
     configFile = TestTables.write(dir.resolve("station"), emulator.zerobusEndpoint(), emulator.workspaceUrl());
     Map<String, String> workerProps = new HashMap<>();

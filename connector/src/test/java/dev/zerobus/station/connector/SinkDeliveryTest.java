@@ -180,6 +180,28 @@ class SinkDeliveryTest extends ConnectClusterTest {
   }
 
   @Test
+  void aTableDeclaredOnlyInTheCatalogIsWritten() throws Exception {
+    String topic = "catalog-only";
+    java.nio.file.Path config = java.nio.file.Files.writeString(dir.resolve("catalog-only.json"),
+        "{\"databricks\": {\"server_endpoint\": \"" + h.emulator.zerobusEndpoint() + "\", \"workspace_url\": \""
+            + h.emulator.workspaceUrl() + "\"}, \"tables\": {\"from_catalog\": {\"table_name\": \""
+            + ConnectHarness.FROM_CATALOG + "\"}}}");
+    KafkaProducer<byte[], byte[]> producer = h.topic(topic, 1);
+    Map<String, String> props = h.connector(topic, 1);
+    props.put(ZerobusSinkConfig.CONFIG_FILE, config.toString());
+    props.put(ZerobusSinkConfig.TOPIC_TABLES, topic + ":from_catalog");
+    props.put(ZerobusSinkConfig.METADATA_COLUMNS, "offset:_kafka_offset");
+    h.start("catalog-only", props, 1);
+    ConnectHarness.produce(producer, topic, 1, 0, 20);
+    producer.close();
+    await(Duration.ofSeconds(60), "21 rows", () -> h.emulator.rowCount(ConnectHarness.FROM_CATALOG) >= 21);
+    JsonNode row = h.emulator.rowValues(ConnectHarness.FROM_CATALOG).stream()
+        .filter(r -> r.get("device_name").asText().equals("k-7")).findFirst().orElseThrow();
+    assertEquals(7, row.get("temp").asInt());
+    assertEquals(7, row.get("humidity").asLong());
+  }
+
+  @Test
   void badRecordsGoToTheDeadLetterQueueWithTheReason() throws Exception {
     String topic = "mixed";
     KafkaProducer<byte[], byte[]> producer = h.topic(topic, 1);

@@ -15,7 +15,7 @@ import java.util.Map;
  * columns. A drift is what makes Zerobus refuse the stream or its records: a field with no column,
  * a field whose type cannot carry the column's, a NOT NULL column the schema does not write. Where
  * they agree, the catalog's column types are collected for the encoder (a TINYINT column's range, a
- * DATE column's date forms).
+ * DATE column's date forms) for the fields config.json gives no type of its own.
  */
 final class SchemaDiff {
   /** The differences, one readable line each, and the catalog's type for every field that matches. */
@@ -31,9 +31,7 @@ final class SchemaDiff {
     this.explicit = explicit;
   }
 
-  /**
-   * @param explicit column types config.json's {@code type} gives (checked against the catalog's)
-   */
+  /** @param explicit column types config.json's {@code type} gives; they stand */
   static Result compare(Descriptor local, Map<FieldDescriptor, DeltaType> explicit, CatalogSchema catalog) {
     SchemaDiff diff = new SchemaDiff(catalog.tableName(), explicit);
     diff.message("", local, catalog.columns());
@@ -106,13 +104,11 @@ final class SchemaDiff {
       typeChange(at, TableSchemas.describe(f), t, protoOf(t));
       return;
     }
-    DeltaType configured = explicit.get(f);
-    if (configured != null && configured != t.kind() && configured.value() != t.kind().value()) {
-      drift.add("type change: field '" + at + "' is configured as " + configured.sql() + " in config.json but column "
-          + at + " is " + t.sql());
-      return;
+    // A type config.json names (say timestamp on a BIGINT column) is the user's choice of forms for
+    // the same wire type, not a drift; the catalog's type fills in only where config.json says nothing.
+    if (!explicit.containsKey(f)) {
+      types.put(f, t.kind());
     }
-    types.put(f, t.kind());
   }
 
   private void typeChange(String at, String found, Type t, String wanted) {
