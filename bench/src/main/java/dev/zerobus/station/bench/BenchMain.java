@@ -84,6 +84,11 @@ public final class BenchMain {
           core.getScore(), core.getScoreError(), core.getScore() * bytes / 1e6,
           base.getScore(), base.getScoreError(), base.getScore() * bytes / 1e6, core.getScore() / base.getScore());
     }
+    Result<?> huge = byShape.getOrDefault("station_one", Map.of()).get("refuseHugeNumbers");
+    if (huge != null) {
+      System.out.printf("%nRefusing {\"temp\":1e1000000} and {\"temp\":9e999999999} (400, out of range): %,.0f pairs/s,"
+          + " %.2f µs per refused record%n", huge.getScore(), 1e6 / huge.getScore() / 2);
+    }
   }
 
   /** The SDK driven directly: one record per call, then batches of 1000. */

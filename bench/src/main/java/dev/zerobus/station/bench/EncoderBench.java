@@ -45,13 +45,16 @@ public class EncoderBench {
   public String shape;
 
   private TableDefinition table;
+  private TableDefinition stationOne;
   private Descriptor descriptor;
   private List<byte[]> records;
   private int next;
 
   @Setup(Level.Trial)
   public void setUp() {
-    table = tables().find(shape).orElseThrow();
+    TableRegistry tables = tables();
+    table = tables.find(shape).orElseThrow();
+    stationOne = tables.find("station_one").orElseThrow();
     descriptor = table.descriptor();
     records = records(shape, 1024);
   }
@@ -59,6 +62,30 @@ public class EncoderBench {
   @Benchmark
   public byte[] core() throws EncodeException {
     return table.encoder().encode(nextRecord());
+  }
+
+  private static final byte[] HUGE_EXPONENT = "{\"device_name\":\"e\",\"temp\":1e1000000}".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] HUGER_EXPONENT = "{\"temp\":9e999999999}".getBytes(StandardCharsets.UTF_8);
+
+  /**
+   * Refusing numbers whose text would expand to millions of digits: the encoder judges them from
+   * their text, so this must cost about as much as encoding a small record (not seconds).
+   */
+  @Benchmark
+  public int refuseHugeNumbers() {
+    TableDefinition station = stationOne;
+    int refused = 0;
+    for (byte[] json : new byte[][] {HUGE_EXPONENT, HUGER_EXPONENT}) {
+      try {
+        station.encoder().encode(json);
+      } catch (EncodeException e) {
+        refused++;
+      }
+    }
+    if (refused != 2) {
+      throw new IllegalStateException("a huge number was accepted");
+    }
+    return refused;
   }
 
   @Benchmark
