@@ -30,6 +30,8 @@ public final class UnityCatalog implements SchemaCatalog {
   private final Clock clock;
   private String token;
   private Instant tokenExpires = Instant.MIN;
+  /** Once the workspace cannot be reached, later tables are told at once instead of waiting out the timeout again. */
+  private CatalogException unreachable;
 
   public UnityCatalog(String workspaceUrl, Credentials credentials, Duration timeout) {
     this.workspaceUrl = workspaceUrl.replaceAll("/+$", "");
@@ -46,6 +48,9 @@ public final class UnityCatalog implements SchemaCatalog {
 
   @Override
   public synchronized CatalogSchema table(String fullName) throws CatalogException {
+    if (unreachable != null) {
+      throw unreachable;
+    }
     String url = workspaceUrl + "/api/2.1/unity-catalog/tables/" + URLEncoder.encode(fullName, StandardCharsets.UTF_8);
     HttpResponse<String> answer = send(HttpRequest.newBuilder(URI.create(url))
         .header("Authorization", "Bearer " + token())
@@ -110,8 +115,9 @@ public final class UnityCatalog implements SchemaCatalog {
     try {
       return http.send(request, HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
-      throw new CatalogException(CatalogException.Reason.UNREACHABLE, "cannot reach Unity Catalog at " + workspaceUrl
-          + " (" + what.substring(0, what.indexOf(' ')) + "): " + e);
+      unreachable = new CatalogException(CatalogException.Reason.UNREACHABLE, "cannot reach Unity Catalog at "
+          + workspaceUrl + " (" + what.substring(0, what.indexOf(' ')) + "): " + e);
+      throw unreachable;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CatalogException(CatalogException.Reason.UNREACHABLE, "interrupted while asking Unity Catalog");
