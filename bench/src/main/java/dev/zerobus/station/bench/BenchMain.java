@@ -28,6 +28,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * <pre>
  * java -jar bench/target/zerobus-bench.jar sdk [records]
  * java -jar bench/target/zerobus-bench.jar encoder
+ * java -jar bench/target/zerobus-bench.jar encoder-ab older-zerobus-bench.jar [rounds]
  * java -jar bench/target/zerobus-bench.jar bridge [sdk records] [seconds per wrk run]
  * java -jar bench/target/zerobus-bench.jar connector [records]
  * </pre>
@@ -37,13 +38,16 @@ public final class BenchMain {
 
   public static void main(String[] args) throws Exception {
     String which = args.length > 0 ? args[0] : "sdk";
-    int records = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
+    int records = args.length > 1 && !which.equals("encoder-ab") ? Integer.parseInt(args[1]) : 1_000_000;
     switch (which) {
       case "sdk":
         sdk(records);
         break;
       case "encoder":
         encoder();
+        break;
+      case "encoder-ab":
+        EncoderAb.run(Path.of(args[1]), args.length > 2 ? Integer.parseInt(args[2]) : 15);
         break;
       case "connector":
         ConnectorBench.run(args.length > 1 ? records : 500_000);
@@ -52,7 +56,7 @@ public final class BenchMain {
         BridgeBench.run(args.length > 1 ? records : 300_000, args.length > 2 ? Integer.parseInt(args[2]) : 15, 64);
         break;
       default:
-        System.err.println("usage: zerobus-bench sdk [records] | encoder | bridge [sdk records] [seconds per run]"
+        System.err.println("usage: zerobus-bench sdk [records] | encoder | encoder-ab <older bench jar> [rounds] | bridge [sdk records] [seconds per run]"
             + " | connector [records]");
         System.exit(2);
     }

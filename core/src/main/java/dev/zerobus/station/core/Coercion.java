@@ -34,52 +34,61 @@ final class Coercion {
   /** Writes the source's current (non-null) value of scalar field f; tagged unless it goes into a packed run. */
   void write(ValueSource src, FieldPlan f, ProtoWriter w, String path, boolean tagged)
       throws EncodeException, IOException {
+    // The common forms inline here; every other form, and every refusal, goes through the slower methods below.
+    Kind k = src.kind();
     switch (f.value) {
       case INTEGER:
       case DATE:
-      case TIMESTAMP:
-        writeInteger(w, f, integer(src, f, path), tagged);
+      case TIMESTAMP: {
+        long v = k == Kind.INTEGER && src.fitsLong() ? checkRange(src.longValue(), f, path) : integer(src, f, path);
+        writeInteger(w, f, v, tagged);
         return;
+      }
       case FLOATING:
-        writeFloating(w, f, floating(src, f, path), path, tagged);
+        writeFloating(w, f, k == Kind.FLOAT ? finite(src, f, path) : floating(src, f, path), path, tagged);
         return;
-      case BOOL: {
-        Kind k = src.kind();
+      case BOOL:
         if (k != Kind.TRUE && k != Kind.FALSE) {
           throw wrongType(path, "true or false", src.describe());
         }
         writeBool(w, f, k == Kind.TRUE, tagged);
         return;
-      }
-      case STRING: {
-        Kind k = src.kind();
+      case STRING:
         if (k == Kind.STRING) {
           writeString(w, f, src.textChars(), src.textOffset(), src.textLength(), path);
-        } else if (k == Kind.DECIMAL) {
-          String s = ((java.math.BigDecimal) src.raw()).toPlainString();
-          writeString(w, f, s.toCharArray(), 0, s.length(), path);
         } else {
-          throw wrongType(path, "a string", src.describe());
+          writeOtherString(src, f, w, path);
         }
         return;
-      }
-      case BYTES: {
-        Kind k = src.kind();
-        byte[] b;
-        if (k == Kind.BYTES) {
-          b = src.bytes();
-        } else if (k == Kind.STRING) {
-          b = base64(src.text(), path);
-        } else {
-          throw wrongType(path, "a base64 string", src.describe());
-        }
-        w.tag(f.number, ProtoWriter.LENGTH_DELIMITED);
-        w.bytes(b);
+      case BYTES:
+        writeBytes(src, f, w, path);
         return;
-      }
       default:
         throw new EncodeException(table, path, "has an unsupported type " + f.wire);
     }
+  }
+
+  private void writeOtherString(ValueSource src, FieldPlan f, ProtoWriter w, String path)
+      throws EncodeException, IOException {
+    if (src.kind() != Kind.DECIMAL) {
+      throw wrongType(path, "a string", src.describe());
+    }
+    String s = ((java.math.BigDecimal) src.raw()).toPlainString();
+    writeString(w, f, s.toCharArray(), 0, s.length(), path);
+  }
+
+  private void writeBytes(ValueSource src, FieldPlan f, ProtoWriter w, String path) throws EncodeException, IOException {
+    Kind k = src.kind();
+    byte[] b;
+    if (k == Kind.BYTES) {
+      b = src.bytes();
+    } else if (k == Kind.STRING) {
+      b = base64(src.text(), path);
+    } else {
+      throw wrongType(path, "a base64 string", src.describe());
+    }
+    w.tag(f.number, ProtoWriter.LENGTH_DELIMITED);
+    w.bytes(b);
   }
 
   /** A map key, written as the entry's field 1: keys arrive as text, so integers and booleans are parsed. */
@@ -320,18 +329,23 @@ final class Coercion {
 
   private double floating(ValueSource src, FieldPlan f, String path) throws EncodeException, IOException {
     Kind k = src.kind();
-    double d;
     if (k == Kind.INTEGER || k == Kind.FLOAT || k == Kind.DECIMAL) {
-      d = k == Kind.DECIMAL ? ((java.math.BigDecimal) src.raw()).doubleValue() : src.doubleValue();
-      // Finite text too large for a double (1e400) is refused, not stored as Infinity; only a
-      // Double or Float object can be infinite itself.
-      if (Double.isInfinite(d) && !(src.raw() instanceof Double) && !(src.raw() instanceof Float)) {
-        throw outOfRange(path, f, abbreviate(src.numberText()));
-      }
-    } else if (k == Kind.STRING) {
-      d = specialFloat(src.text(), path);
-    } else {
-      throw wrongType(path, "a number", src.describe());
+      return finite(src, f, path);
+    }
+    if (k == Kind.STRING) {
+      return specialFloat(src.text(), path);
+    }
+    throw wrongType(path, "a number", src.describe());
+  }
+
+  /**
+   * A number as a double. Finite text too large for a double (1e400) is refused, not stored as
+   * Infinity; only a Double or Float object can be infinite itself.
+   */
+  private double finite(ValueSource src, FieldPlan f, String path) throws EncodeException, IOException {
+    double d = src.kind() == Kind.DECIMAL ? ((java.math.BigDecimal) src.raw()).doubleValue() : src.doubleValue();
+    if (Double.isInfinite(d) && !(src.raw() instanceof Double) && !(src.raw() instanceof Float)) {
+      throw outOfRange(path, f, abbreviate(src.numberText()));
     }
     return d;
   }

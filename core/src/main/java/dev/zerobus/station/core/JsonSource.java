@@ -17,29 +17,24 @@ final class JsonSource implements ValueSource {
 
   @Override
   public Kind kind() {
-    if (t == null) {
-      return Kind.NULL;
-    }
-    switch (t) {
-      case START_OBJECT:
-        return Kind.OBJECT;
-      case START_ARRAY:
-        return Kind.ARRAY;
-      case VALUE_NUMBER_INT:
-        return Kind.INTEGER;
-      case VALUE_NUMBER_FLOAT:
-        return Kind.FLOAT;
-      case VALUE_STRING:
-        return Kind.STRING;
-      case VALUE_TRUE:
-        return Kind.TRUE;
-      case VALUE_FALSE:
-        return Kind.FALSE;
-      case VALUE_NULL:
-        return Kind.NULL;
-      default:
-        return Kind.OTHER;
-    }
+    return t == null ? Kind.NULL : KINDS[t.ordinal()];
+  }
+
+  /** Token to kind by ordinal: the hot path asks this for every value. */
+  private static final Kind[] KINDS = kinds();
+
+  private static Kind[] kinds() {
+    Kind[] out = new Kind[JsonToken.values().length];
+    java.util.Arrays.fill(out, Kind.OTHER);
+    out[JsonToken.START_OBJECT.ordinal()] = Kind.OBJECT;
+    out[JsonToken.START_ARRAY.ordinal()] = Kind.ARRAY;
+    out[JsonToken.VALUE_NUMBER_INT.ordinal()] = Kind.INTEGER;
+    out[JsonToken.VALUE_NUMBER_FLOAT.ordinal()] = Kind.FLOAT;
+    out[JsonToken.VALUE_STRING.ordinal()] = Kind.STRING;
+    out[JsonToken.VALUE_TRUE.ordinal()] = Kind.TRUE;
+    out[JsonToken.VALUE_FALSE.ordinal()] = Kind.FALSE;
+    out[JsonToken.VALUE_NULL.ordinal()] = Kind.NULL;
+    return out;
   }
 
   @Override

@@ -234,8 +234,12 @@ public final class RecordEncoder {
   /** Writes the object the source stands on; {@code whole} checks required fields (a partial record does not). */
   private void writeMessage(ValueSource src, MessagePlan plan, ProtoWriter w, String path, boolean whole)
       throws EncodeException, IOException {
-    FieldSet seen = new FieldSet(plan.fieldCount);
-    FieldSet present = !whole || plan.required.isEmpty() ? null : new FieldSet(plan.fieldCount);
+    // Seen and present fields: bits of two longs up to 64 fields (no allocation), BitSets past that.
+    boolean small = plan.fieldCount <= 64;
+    long seenBits = 0;
+    long presentBits = 0;
+    BitSet seenSet = small ? null : new BitSet(plan.fieldCount);
+    BitSet presentSet = small ? null : new BitSet(plan.fieldCount);
     src.enter();
     String name;
     while ((name = src.nextField()) != null) {
@@ -251,14 +255,25 @@ public final class RecordEncoder {
         }
         throw unknownField(plan, path + Coercion.abbreviate(name));
       }
-      if (!seen.add(f.index)) {
+      boolean again;
+      if (small) {
+        long bit = 1L << f.index;
+        again = (seenBits & bit) != 0;
+        seenBits |= bit;
+      } else {
+        again = seenSet.get(f.index);
+        seenSet.set(f.index);
+      }
+      if (again) {
         throw new EncodeException(table, path + f.name, "appears twice in one object");
       }
       if (src.kind() == Kind.NULL) {
         continue;
       }
-      if (present != null) {
-        present.add(f.index);
+      if (small) {
+        presentBits |= 1L << f.index;
+      } else {
+        presentSet.set(f.index);
       }
       String fieldPath = path.isEmpty() ? f.name : path + f.name;
       if (f.map) {
@@ -269,9 +284,9 @@ public final class RecordEncoder {
         writeValue(src, f, w, fieldPath, true);
       }
     }
-    if (present != null) {
+    if (whole) {
       for (FieldPlan f : plan.required) {
-        if (!present.contains(f.index)) {
+        if (small ? (presentBits & 1L << f.index) == 0 : !presentSet.get(f.index)) {
           throw new EncodeException(table, path + f.name, "is required but missing (or null)");
         }
       }
@@ -334,33 +349,6 @@ public final class RecordEncoder {
       return;
     }
     coercion.write(src, f, w, path, tagged);
-  }
-
-  /** Field indexes seen in one object: a bit mask, or a BitSet past 64 fields. */
-  private static final class FieldSet {
-    private long mask;
-    private final BitSet more;
-
-    FieldSet(int fields) {
-      more = fields > 64 ? new BitSet(fields) : null;
-    }
-
-    /** Adds; false when already there. */
-    boolean add(int index) {
-      if (more != null) {
-        boolean had = more.get(index);
-        more.set(index);
-        return !had;
-      }
-      long bit = 1L << index;
-      boolean had = (mask & bit) != 0;
-      mask |= bit;
-      return !had;
-    }
-
-    boolean contains(int index) {
-      return more != null ? more.get(index) : (mask & (1L << index)) != 0;
-    }
   }
 
   private EncodeException unknownField(MessagePlan plan, String path) {

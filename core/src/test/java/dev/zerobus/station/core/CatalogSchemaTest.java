@@ -84,6 +84,9 @@ class CatalogSchemaTest {
     Message m = DynamicMessage.parseFrom(wide.descriptor(),
         wide.encoder().encode("{\"c0\": 7, \"c1999\": \"last\"}".getBytes(StandardCharsets.UTF_8)));
     assertEquals("last", m.getField(wide.descriptor().findFieldByName("c1999")));
+    EncodeException twice = assertThrows(EncodeException.class,
+        () -> wide.encoder().encode("{\"c1998\": 1, \"c1998\": 2}".getBytes(StandardCharsets.UTF_8)));
+    assertTrue(twice.reason().contains("appears twice"), twice.getMessage());
     TableDefinition deep = registry.find("deep").orElseThrow();
     assertNull(TableSchema.parse(DEEP).mismatch("main.uc.deep", deep.descriptor()));
     String json = "{\"d\": " + "{\"n\": ".repeat(40) + "\"2024-01-31\"" + "}".repeat(40) + "}";
