@@ -181,8 +181,17 @@ class BridgeJarIT {
       System.out.println("FAIL-FAST bad secret: exit " + badSecret.code() + " after " + badSecret.millis() + " ms: "
           + line);
 
-      Exit mismatch = runToExit(config, Map.of("DATABRICKS_CLIENT_ID", emulator.clientId(),
+      // By default the drift from the catalog is caught before any stream: a configuration error with the diff.
+      Exit drift = runToExit(config, Map.of("DATABRICKS_CLIENT_ID", emulator.clientId(),
           "DATABRICKS_CLIENT_SECRET", emulator.clientSecret()));
+      assertEquals(2, drift.code(), drift.output());
+      assertTrue(drift.output().contains("missing column: field 'humidity' (optional int64) has no column humidity"),
+          drift.output());
+      System.out.println("FAIL-FAST schema drift: exit " + drift.code() + " after " + drift.millis() + " ms");
+
+      // Without the catalog check, the stream itself is refused, with the service's reason.
+      Exit mismatch = runToExit(config, Map.of("DATABRICKS_CLIENT_ID", emulator.clientId(),
+          "DATABRICKS_CLIENT_SECRET", emulator.clientSecret(), "ZEROBUS_SCHEMA_DRIFT", "off"));
       assertEquals(1, mismatch.code(), mismatch.output());
       String why = failureLine(mismatch);
       assertTrue(why.contains("INVALID_ARGUMENT") && why.contains("humidity"), why);
