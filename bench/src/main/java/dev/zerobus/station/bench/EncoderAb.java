@@ -1,5 +1,7 @@
 package dev.zerobus.station.bench;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.lang.reflect.Method;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -12,16 +14,24 @@ import java.util.Optional;
 /**
  * This encoder against another build's (an older bench jar), in one JVM, in alternating rounds: on
  * a shared, noisy machine both sides then see the same load, which back-to-back JMH runs cannot
- * promise. Each side is loaded in its own class loader and called the same way.
+ * promise, and rates are per second of the thread's CPU time, so time spent descheduled does not
+ * count. Each side is loaded in its own class loader and called the same way.
  *
  * <pre>java -jar bench/target/zerobus-bench.jar encoder-ab /path/to/older-zerobus-bench.jar [rounds]</pre>
  */
 final class EncoderAb {
   private EncoderAb() {}
 
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
   /** One build's encoder for one table shape, and that build's records for it. */
   private record Side(String name, Object encoder, Method encode, List<byte[]> records) {
-    long opsIn(long nanos) throws Exception {
+    /**
+     * Records encoded per second of this thread's CPU time, over about {@code nanos} of wall time: on a
+     * shared machine the thread is often descheduled, and CPU time leaves those pauses out.
+     */
+    double opsIn(long nanos) throws Exception {
+      long cpu0 = THREADS.getCurrentThreadCpuTime();
       long end = System.nanoTime() + nanos;
       long ops = 0;
       int i = 0;
@@ -33,7 +43,7 @@ final class EncoderAb {
         }
         ops += 256;
       }
-      return ops;
+      return ops / ((THREADS.getCurrentThreadCpuTime() - cpu0) / 1e9);
     }
   }
 
@@ -41,7 +51,8 @@ final class EncoderAb {
     Path thisJar = Path.of(EncoderAb.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     System.out.printf("A = %s (this build), B = %s; %d alternating 1 s rounds per shape after 5 warm-up rounds%n%n",
         thisJar.getFileName(), otherJar, rounds);
-    System.out.println("| shape | A records/s (median) | B records/s (median) | A / B (median of per-round ratios) |");
+    System.out.println("| shape | A records per CPU-second (median) | B records per CPU-second (median) |"
+        + " A / B (median of per-round ratios) |");
     System.out.println("|---|---:|---:|---:|");
     for (String shape : List.of("station_one", "wide_30")) {
       Side a = side("A", thisJar, shape);
