@@ -131,4 +131,13 @@ class DockerConnectorConfigTest {
         worker.getProperty("config.providers.env.class"));
     assertTrue(Files.isDirectory(ROOT.resolve("connector/src/assembly")), "the plugin directory is built by the assembly");
   }
+
+  @Test
+  void theImagesRunTheKafkaVersionTheBuildTestsWith() throws Exception {
+    Pattern version = Pattern.compile("<kafka.version>([^<]+)</kafka.version>");
+    Matcher parent = version.matcher(Files.readString(ROOT.resolve("pom.xml")));
+    Matcher images = version.matcher(Files.readString(ROOT.resolve("docker/kafka/pom.xml")));
+    assertTrue(parent.find() && images.find());
+    assertEquals(parent.group(1), images.group(1), "docker/kafka/pom.xml and the parent pom name one Kafka");
+  }
 }

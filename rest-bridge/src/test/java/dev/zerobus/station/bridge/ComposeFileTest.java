@@ -28,8 +28,9 @@ import picocli.CommandLine.Model.OptionSpec;
  * Keeps docker-compose.yml and the Dockerfile true to the code: every variable the bridge and
  * emulator services set is one the programs read (from their picocli options or core), published
  * ports are the ports they listen on, the emulator's volume is its data directory, and the config
- * files and build targets named exist. (docker-compose config -q checks the syntax where the tool
- * is installed; see .ci/run.)
+ * files and build targets named exist, health checks use tools the images have, and the stack does
+ * not hang on the emulator. (docker-compose config -q checks the syntax and scripts/compose-smoke
+ * starts the stack; see .ci/run.)
  */
 class ComposeFileTest {
   static final Path ROOT = Path.of("..");
@@ -178,6 +179,46 @@ class ComposeFileTest {
           assertTrue(Files.exists(ROOT.resolve(source)), s.getKey() + " mounts " + source + ", which does not exist");
         }
       }
+    }
+  }
+
+  @Test
+  void theEmulatorIsPublishedOnLoopbackAndNothingWaitsForIt() {
+    for (JsonNode p : services.get("emulator").path("ports")) {
+      String hostIp = p.asText().replaceAll("\\$\\{[A-Z0-9_]+:-([^}]*)}", "$1").split(":")[0];
+      assertEquals("127.0.0.1", hostIp, "emulator port " + p.asText() + ": its admin API has no auth");
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = services.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> s = it.next();
+      assertTrue(!s.getValue().path("depends_on").has("emulator"),
+          s.getKey() + " depends on the emulator: with .env pointing at Databricks it would wait for nothing");
+    }
+  }
+
+  @Test
+  void imagesHaveTheNamesTheContainerTestUsesAndHealthChecksTheirTools() throws Exception {
+    for (String target : new String[] {"kafka", "emulator", "bridge", "connect"}) {
+      String service = target.equals("bridge") ? "rest-bridge" : target;
+      assertEquals("zerobus-station/" + target + ":local", services.get(service).path("image").asText(), service);
+      String stage = dockerfile.substring(dockerfile.indexOf(" AS " + target + "\n"));
+      int next = stage.indexOf("\nFROM ", 1);
+      stage = next > 0 ? stage.substring(0, next) : stage;
+      Matcher health = Pattern.compile("HEALTHCHECK[^\n]*?CMD (\\S+)", Pattern.DOTALL)
+          .matcher(stage.replace("\\\n", " "));
+      assertTrue(health.find(), target + " has a health check");
+      String tool = health.group(1);
+      assertTrue(tool.equals("curl") && dockerfile.contains("apt-get install -y --no-install-recommends curl")
+          || Files.isExecutable(ROOT.resolve("docker/kafka/bin").resolve(tool)),
+          target + ": the health check runs " + tool + ", which the image does not have");
+    }
+  }
+
+  @Test
+  void buildStepsDoNotHideFailuresAndTheContextHasNoSecrets() throws Exception {
+    assertTrue(!dockerfile.contains("|| true"), "a build step hides its failure");
+    Set<String> ignored = new HashSet<>(Files.readAllLines(ROOT.resolve(".dockerignore")));
+    for (String must : new String[] {".env", ".git", "**/target", "zerobus-emulator-data"}) {
+      assertTrue(ignored.contains(must), ".dockerignore leaves out " + must);
     }
   }
 }
