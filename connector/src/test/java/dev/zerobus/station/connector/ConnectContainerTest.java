@@ -27,6 +27,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -191,13 +193,11 @@ class ConnectContainerTest {
   }
 
   /** Polls the condition until it holds; fails after the timeout with what the worker and the emulator say. */
-  static void await(Duration timeout, String what, Callable<Boolean> condition) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.call()) {
-      if (System.nanoTime() > deadline) {
-        fail("not within " + timeout + ": " + what + "\n" + diagnostics());
-      }
-      Thread.sleep(250); // polling interval, not synchronization
+  static void await(Duration timeout, String what, Callable<Boolean> condition) {
+    try {
+      Awaitility.await(what).atMost(timeout).pollInterval(Duration.ofMillis(250)).until(condition);
+    } catch (ConditionTimeoutException e) {
+      fail(e.getMessage() + "\n" + diagnostics());
     }
   }
 }
