@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -119,6 +120,52 @@ public final class BridgeMain implements Callable<Integer> {
       description = "How long shutdown waits for in-flight requests and acks (default ${DEFAULT-VALUE}).")
   int shutdownTimeoutSeconds;
 
+  @Option(names = "--max-header-bytes", defaultValue = "${env:ZEROBUS_BRIDGE_MAX_HEADER_BYTES:-16384}",
+      description = "Request line and headers above this get 431 (default ${DEFAULT-VALUE}).")
+  int maxHeaderBytes;
+
+  @Option(names = "--request-parse-timeout-seconds",
+      defaultValue = "${env:ZEROBUS_BRIDGE_REQUEST_PARSE_TIMEOUT_SECONDS:-10}",
+      description = "A request's line and headers must arrive within this, or the connection is closed"
+          + " (default ${DEFAULT-VALUE}).")
+  int requestParseTimeoutSeconds;
+
+  @Option(names = "--read-idle-timeout-seconds", defaultValue = "${env:ZEROBUS_BRIDGE_READ_IDLE_TIMEOUT_SECONDS:-30}",
+      description = "A connection that sends nothing for this long while the bridge reads from it (headers, body,"
+          + " next request) is closed (default ${DEFAULT-VALUE}).")
+  int readIdleTimeoutSeconds;
+
+  @Option(names = "--idle-connection-timeout-seconds",
+      defaultValue = "${env:ZEROBUS_BRIDGE_IDLE_CONNECTION_TIMEOUT_SECONDS:-60}",
+      description = "A keep-alive connection with no request for this long is closed (default ${DEFAULT-VALUE}).")
+  int idleConnectionTimeoutSeconds;
+
+  @Option(names = "--max-connections", defaultValue = "${env:ZEROBUS_BRIDGE_MAX_CONNECTIONS:-1000}",
+      description = "Open connections beyond this wait in the listen backlog (default ${DEFAULT-VALUE}).")
+  int maxConnections;
+
+  @Option(names = "--access-log", defaultValue = "${env:ZEROBUS_BRIDGE_ACCESS_LOG:-combined}",
+      description = "Access log format, to the logger dev.zerobus.station.access at INFO: combined, common or off"
+          + " (default ${DEFAULT-VALUE}).")
+  String accessLog;
+
+  @Option(names = "--log-format", defaultValue = "${env:ZEROBUS_LOG_FORMAT:-text}",
+      description = "Log lines as text or json, one line per event (default ${DEFAULT-VALUE}).")
+  String logFormat;
+
+  @Option(names = "--cors-origins", defaultValue = "${env:ZEROBUS_BRIDGE_CORS_ORIGINS}", split = ",",
+      description = "Origins browsers may call the bridge from, comma-separated, or * for any (default: none, no CORS).")
+  List<String> corsOrigins;
+
+  @Option(names = "--request-id-column", defaultValue = "${env:ZEROBUS_BRIDGE_REQUEST_ID_COLUMN:-_request_id}",
+      description = "Tables with this column get the request id in it (Idempotency-Key, X-Request-Id or a new"
+          + " UUID); empty: never (default ${DEFAULT-VALUE}).")
+  String requestIdColumn;
+
+  @Option(names = "--record-index-column", defaultValue = "${env:ZEROBUS_BRIDGE_RECORD_INDEX_COLUMN:-_record_index}",
+      description = "Tables with this column get the record's index in its request (default ${DEFAULT-VALUE}).")
+  String recordIndexColumn;
+
   public static void main(String[] args) {
     // Undertow and XNIO log through jboss-logging: send that to SLF4J like the rest.
     System.setProperty("org.jboss.logging.provider", "slf4j");
@@ -135,6 +182,11 @@ public final class BridgeMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // Read by logback.xml when logging starts, which is after this.
+    System.setProperty("zerobus.log.format", switch (logFormat.toLowerCase(Locale.ROOT)) {
+      case "text", "json" -> logFormat.toLowerCase(Locale.ROOT);
+      default -> throw new IllegalArgumentException("--log-format must be text or json, got " + logFormat);
+    });
     Path configFile = configFile();
     Env env = Env.load(List.of(envFile, configFile.toAbsolutePath().getParent().resolve(".env")));
     LocalEmulator emulator = null;
@@ -213,7 +265,8 @@ public final class BridgeMain implements Callable<Integer> {
   private BridgeSettings bridgeSettings(Env env) throws Exception {
     BridgeSettings settings = BridgeSettings.defaults(host, port)
         .withLimits(Duration.ofSeconds(ackTimeoutSeconds), maxBodyBytes, acceptPartialBatches)
-        .withShutdownTimeout(Duration.ofSeconds(shutdownTimeoutSeconds));
+        .withShutdownTimeout(Duration.ofSeconds(shutdownTimeoutSeconds))
+        .withEdge(edgeSettings());
     if (authTokensFile != null) {
       settings = settings.withAuth(BearerAuth.load(authTokensFile));
     } else if (env.get("ZEROBUS_BRIDGE_TOKENS").isPresent()) {
@@ -229,6 +282,24 @@ public final class BridgeMain implements Callable<Integer> {
       settings = settings.withTls(Tls.fromPem(tlsCert, tlsKey));
     }
     return settings;
+  }
+
+  private EdgeSettings edgeSettings() {
+    EdgeSettings.AccessLog format;
+    try {
+      format = EdgeSettings.AccessLog.valueOf(accessLog.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--access-log must be combined, common or off, got " + accessLog);
+    }
+    List<String> origins = corsOrigins == null ? List.of()
+        : corsOrigins.stream().map(String::trim).filter(o -> !o.isEmpty()).toList();
+    return EdgeSettings.DEFAULTS
+        .withConnections(maxHeaderBytes, maxConnections)
+        .withTimeouts(Duration.ofSeconds(requestParseTimeoutSeconds), Duration.ofSeconds(readIdleTimeoutSeconds),
+            Duration.ofSeconds(idleConnectionTimeoutSeconds))
+        .withAccessLog(format)
+        .withCors(origins)
+        .withIdempotencyColumns(requestIdColumn.trim(), recordIndexColumn.trim());
   }
 
   private static String banner(BridgeServer server, TableRegistry registry, LocalEmulator emulator) {

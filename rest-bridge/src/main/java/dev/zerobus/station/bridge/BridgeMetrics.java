@@ -3,14 +3,22 @@ package dev.zerobus.station.bridge;
 import dev.zerobus.station.core.StreamManager;
 import dev.zerobus.station.core.TableHealth;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.Locale;
 
-/** The bridge's Prometheus metrics, written in the text format by the Prometheus Java client. */
+/**
+ * The bridge's Prometheus metrics, written in the text format by the Prometheus Java client: HTTP
+ * requests, records and streams per table, and the client's JVM and process metrics.
+ */
 final class BridgeMetrics {
   private static final double[] LATENCY_BUCKETS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
       5, 10, 30, 60};
@@ -21,7 +29,7 @@ final class BridgeMetrics {
   final Counter requests = Counter.builder().name("zerobus_bridge_requests")
       .help("HTTP requests by endpoint, table and status").labelNames("endpoint", "table", "status").register(registry);
   final Histogram requestSeconds = Histogram.builder().name("zerobus_bridge_request_duration_seconds")
-      .help("Time from request start to response, by endpoint").labelNames("endpoint")
+      .help("Time from request start to response, by endpoint and status").labelNames("endpoint", "status")
       .classicUpperBounds(LATENCY_BUCKETS).classicOnly().register(registry);
   final Counter recordsRejected = Counter.builder().name("zerobus_bridge_records_rejected")
       .help("Records refused as invalid (HTTP 400)").labelNames("table").register(registry);
@@ -35,7 +43,39 @@ final class BridgeMetrics {
       .help("Time from request start to Zerobus's durable ack, by table").labelNames("table")
       .classicUpperBounds(LATENCY_BUCKETS).classicOnly().register(registry);
 
-  BridgeMetrics(StreamManager manager) {
+  final Gauge httpInFlight = Gauge.builder().name("zerobus_bridge_http_requests_in_flight")
+      .help("HTTP requests received and not yet answered").register(registry);
+
+  BridgeMetrics(StreamManager manager, String version) {
+    // Every table's series exist from the start, at 0, so rate() and alerts see them before the first event.
+    for (String table : manager.registry().keys()) {
+      recordsRejected.initLabelValues(table);
+      recordsIngested.initLabelValues(table);
+      recordsAcked.initLabelValues(table);
+      recordsFailed.initLabelValues(table);
+    }
+    CounterWithCallback.builder().name("zerobus_bridge_streams_opened")
+        .help("Zerobus streams created, by table (more than the streams per table means replacements)")
+        .labelNames("table")
+        .callback(cb -> manager.health().forEach(h -> cb.call(h.streamsOpened(), h.table())))
+        .register(registry);
+    CounterWithCallback.builder().name("zerobus_bridge_records_replayed")
+        .help("Records sent again on a new stream after the SDK gave one up, by table").labelNames("table")
+        .callback(cb -> manager.health().forEach(h -> cb.call(h.recordsReplayed(), h.table())))
+        .register(registry);
+    GaugeWithCallback.builder().name("zerobus_bridge_stream_state")
+        .help("1 for the state the table's streams are in (the least healthy lane's), 0 for the others")
+        .labelNames("table", "state")
+        .callback(cb -> manager.health().forEach(h -> {
+          for (TableHealth.StreamState state : TableHealth.StreamState.values()) {
+            cb.call(h.state() == state ? 1 : 0, h.table(), state.name().toLowerCase(Locale.ROOT));
+          }
+        }))
+        .register(registry);
+    Info.builder().name("zerobus_bridge_build_info").help("The bridge's version and its Java runtime")
+        .labelNames("version", "java_version").register(registry)
+        .setLabelValues(version, System.getProperty("java.version"));
+    JvmMetrics.builder().register(registry);
     GaugeWithCallback.builder().name("zerobus_bridge_inflight_records")
         .help("Records handed to the SDK and not yet acknowledged, by table").labelNames("table")
         .callback(cb -> manager.health().forEach(h -> cb.call(h.inflightRecords(), h.table())))

@@ -4,13 +4,15 @@ import dev.zerobus.station.core.StreamManager;
 import dev.zerobus.station.core.TableRegistry;
 import io.undertow.Handlers;
 import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RoutingHandler;
-import io.undertow.server.handlers.GracefulShutdownHandler;
+import io.undertow.server.handlers.accesslog.AccessLogHandler;
 import io.undertow.server.handlers.resource.ClassPathResourceManager;
 import io.undertow.server.handlers.resource.ResourceHandler;
 import io.undertow.util.Headers;
+import io.undertow.util.Methods;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -21,6 +23,7 @@ import java.time.Duration;
 import java.util.Properties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.xnio.Options;
 
 /**
  * The bridge's HTTP server: Undertow with the seed's routes plus /ready, /metrics, /openapi.json
@@ -29,19 +32,27 @@ import org.slf4j.LoggerFactory;
  */
 public final class BridgeServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BridgeServer.class);
+  /** How long shutdown gives answers already under way to reach their clients. */
+  private static final Duration ANSWER_GRACE = Duration.ofSeconds(2);
+
+  private static final Logger accessLog = LoggerFactory.getLogger("dev.zerobus.station.access");
+  /** Apache's formats, plus the request id and the time taken in milliseconds. */
+  private static final String COMMON = "%h %l %u %t \"%r\" %s %b %{o,X-Request-Id} %Dms";
+  private static final String COMBINED = "%h %l %u %t \"%r\" %s %b \"%{i,Referer}\" \"%{i,User-Agent}\""
+      + " %{o,X-Request-Id} %Dms";
 
   private final StreamManager manager;
   private final BridgeSettings settings;
   private final BridgeMetrics metrics;
-  private final GracefulShutdownHandler graceful;
+  private final Edge edge;
   private final Undertow undertow;
   private volatile boolean shuttingDown;
 
   public BridgeServer(TableRegistry registry, StreamManager manager, BridgeSettings settings) {
     this.manager = manager;
     this.settings = settings;
-    this.metrics = new BridgeMetrics(manager);
     String version = version();
+    this.metrics = new BridgeMetrics(manager, version);
     Tables tables = new Tables(registry, settings.auth());
     StatusHandlers status = new StatusHandlers(tables, manager, settings, metrics, version);
     boolean strictFields = registry.tables().stream().noneMatch(t -> t.encoder().options().ignoreUnknownFields());
@@ -53,23 +64,44 @@ public final class BridgeServer implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     RoutingHandler routes = Handlers.routing()
-        .get("/", measured("root", status::root))
-        .get("/health", measured("health", status::health))
-        .get("/health/{table}", measured("table_health", status::tableHealth))
-        .get("/ready", measured("ready", status::ready))
-        .post("/ingest/{table}", measured("ingest", new IngestHandler(tables, manager, settings, metrics)))
-        .post("/flush/{table}", measured("flush", status::flush))
-        .get("/metrics", measured("metrics", status::metrics))
-        .get("/openapi.json", measured("openapi", exchange -> send(exchange, "application/json", openApi)))
-        .get("/docs", measured("docs", exchange -> send(exchange, "text/html; charset=utf-8", docsPage())))
-        .setFallbackHandler(measured("unknown", exchange -> Json.error(exchange, 404,
-            "No route for " + exchange.getRequestMethod() + " " + exchange.getRequestPath() + "; GET / lists them")))
-        .setInvalidMethodHandler(measured("unknown", exchange -> Json.error(exchange, 405,
-            "Method " + exchange.getRequestMethod() + " is not allowed on " + exchange.getRequestPath())));
+        .get("/", named("root", status::root))
+        .get("/health", named("health", status::health))
+        .add(Methods.HEAD, "/health", named("health", status::health))
+        .get("/health/{table}", named("table_health", status::tableHealth))
+        .add(Methods.HEAD, "/health/{table}", named("table_health", status::tableHealth))
+        .get("/ready", named("ready", status::ready))
+        .add(Methods.HEAD, "/ready", named("ready", status::ready))
+        .post("/ingest/{table}", named("ingest", new IngestHandler(tables, manager, settings, metrics)))
+        .post("/flush/{table}", named("flush", status::flush))
+        .get("/metrics", named("metrics", status::metrics))
+        .get("/openapi.json", named("openapi", exchange -> send(exchange, "application/json", openApi)))
+        .get("/docs", named("docs", exchange -> send(exchange, "text/html; charset=utf-8", docsPage())))
+        .setFallbackHandler(exchange -> Json.error(exchange, 404,
+            "No route for " + exchange.getRequestMethod() + " " + Json.clip(exchange.getRequestPath())
+                + "; GET / lists them"))
+        .setInvalidMethodHandler(exchange -> Json.error(exchange, 405,
+            "Method " + exchange.getRequestMethod() + " is not allowed on " + Json.clip(exchange.getRequestPath())));
     HttpHandler assets = new ResourceHandler(new ClassPathResourceManager(getClass().getClassLoader(),
         "META-INF/resources/webjars/swagger-ui/" + swaggerUiVersion()));
-    this.graceful = Handlers.gracefulShutdown(Handlers.path(routes).addPrefixPath("/docs/assets", assets));
-    Undertow.Builder builder = Undertow.builder().setHandler(graceful);
+    EdgeSettings limits = settings.edge();
+    HttpHandler handler = Handlers.path(routes).addPrefixPath("/docs/assets", named("docs", assets));
+    if (!limits.corsOrigins().isEmpty()) {
+      handler = new Cors(handler, limits.corsOrigins());
+    }
+    this.edge = new Edge(handler, metrics, limits.maxHeaderBytes());
+    handler = edge;
+    if (limits.accessLog() != EdgeSettings.AccessLog.OFF) {
+      handler = new AccessLogHandler(handler, accessLog::info,
+          limits.accessLog() == EdgeSettings.AccessLog.COMMON ? COMMON : COMBINED, getClass().getClassLoader());
+    }
+    Undertow.Builder builder = Undertow.builder().setHandler(handler)
+        .setServerOption(UndertowOptions.MAX_HEADER_SIZE, limits.parserHeaderBytes())
+        .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, millis(limits.requestParseTimeout()))
+        .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, millis(limits.noRequestTimeout()))
+        .setServerOption(UndertowOptions.RECORD_REQUEST_START_TIME, true)
+        .setSocketOption(Options.READ_TIMEOUT, millis(limits.readIdleTimeout()))
+        .setSocketOption(Options.CONNECTION_HIGH_WATER, limits.maxConnections())
+        .setSocketOption(Options.CONNECTION_LOW_WATER, limits.maxConnections());
     if (settings.tls() != null) {
       builder.addHttpsListener(settings.port(), settings.host(), settings.tls());
     } else {
@@ -94,8 +126,9 @@ public final class BridgeServer implements AutoCloseable {
   }
 
   /**
-   * Stops taking requests (new ones get 503), lets in-flight ones finish (those waiting for acks
-   * get them as the streams flush), closes the streams and the listener.
+   * Stops taking requests (new ones get 503 with Retry-After), lets in-flight ones finish (those
+   * waiting for acks get them as the streams flush), closes the streams, answers whatever is still
+   * waiting with 503, and only then closes the listener.
    */
   public void shutdown() {
     if (shuttingDown) {
@@ -103,21 +136,27 @@ public final class BridgeServer implements AutoCloseable {
     }
     shuttingDown = true;
     long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
-    graceful.shutdown();
+    edge.refuseNewRequests();
     try {
-      if (!graceful.awaitShutdown(settings.shutdownTimeout().toMillis())) {
-        log.warn("shutdown: requests still in flight after {} s", settings.shutdownTimeout().toSeconds());
+      if (!edge.awaitIdle(deadline)) {
+        log.warn("shutdown: {} request(s) still in flight after {} s", edge.inFlight(),
+            settings.shutdownTimeout().toSeconds());
+      }
+      long notDurable = manager.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+      long durable = manager.health().stream().mapToLong(h -> h.recordsDurable()).sum();
+      if (notDurable == 0) {
+        // Only what was seen: failed or refused records were answered with errors when it happened.
+        log.info("shutdown: no accepted record was left unacknowledged ({} records durable in all)", durable);
+      } else {
+        log.error("shutdown: {} accepted records were not made durable ({} durable in all)", notDurable, durable);
+      }
+      // Closing the streams completes what waited on them; whatever still waits is answered here.
+      if (!edge.awaitIdle(System.nanoTime() + ANSWER_GRACE.toNanos())) {
+        log.warn("shutdown: answering {} request(s) still waiting with 503", edge.answerInFlight());
+        edge.awaitIdle(System.nanoTime() + ANSWER_GRACE.toNanos());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-    long notDurable = manager.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-    long durable = manager.health().stream().mapToLong(h -> h.recordsDurable()).sum();
-    if (notDurable == 0) {
-      // Only what was seen: failed or refused records were answered with errors when it happened.
-      log.info("shutdown: no accepted record was left unacknowledged ({} records durable in all)", durable);
-    } else {
-      log.error("shutdown: {} accepted records were not made durable ({} durable in all)", notDurable, durable);
     }
     undertow.stop();
   }
@@ -127,21 +166,12 @@ public final class BridgeServer implements AutoCloseable {
     shutdown();
   }
 
-  private HttpHandler measured(String endpoint, HttpHandler handler) {
-    return exchange -> {
-      long started = System.nanoTime();
-      exchange.addExchangeCompleteListener((ex, next) -> {
-        String table = ex.getAttachment(Tables.TABLE);
-        metrics.requests.labelValues(endpoint, table == null ? "" : table, Integer.toString(ex.getStatusCode())).inc();
-        metrics.requestSeconds.labelValues(endpoint).observe((System.nanoTime() - started) / 1e9);
-        next.proceed();
-      });
-      if (shuttingDown) {
-        Json.retryLater(exchange, 503, "Zerobus Station is shutting down", Duration.ofSeconds(5));
-        return;
-      }
-      handler.handleRequest(exchange);
-    };
+  private static HttpHandler named(String endpoint, HttpHandler handler) {
+    return Edge.named(endpoint, handler);
+  }
+
+  private static int millis(Duration d) {
+    return (int) Math.min(Integer.MAX_VALUE, d.toMillis());
   }
 
   private static void send(HttpServerExchange exchange, String contentType, byte[] body) {

@@ -14,6 +14,7 @@ import javax.net.ssl.SSLContext;
  * @param auth bearer tokens, or null for none
  * @param tls the listener's TLS context, or null for plain HTTP
  * @param shutdownTimeout how long shutdown waits for in-flight requests and acks
+ * @param edge connection limits, timeouts, access log, CORS and idempotency columns
  */
 record BridgeSettings(
     String host,
@@ -23,28 +24,33 @@ record BridgeSettings(
     boolean acceptPartialBatches,
     BearerAuth auth,
     SSLContext tls,
-    Duration shutdownTimeout) {
+    Duration shutdownTimeout,
+    EdgeSettings edge) {
 
   static final long DEFAULT_MAX_BODY_BYTES = 10L << 20;
 
   static BridgeSettings defaults(String host, int port) {
     return new BridgeSettings(host, port, Duration.ofSeconds(30), DEFAULT_MAX_BODY_BYTES, false, null, null,
-        Duration.ofSeconds(30));
+        Duration.ofSeconds(30), EdgeSettings.DEFAULTS);
   }
 
   BridgeSettings withAuth(BearerAuth auth) {
-    return new BridgeSettings(host, port, ackTimeout, maxBodyBytes, acceptPartialBatches, auth, tls, shutdownTimeout);
+    return new BridgeSettings(host, port, ackTimeout, maxBodyBytes, acceptPartialBatches, auth, tls, shutdownTimeout, edge);
   }
 
   BridgeSettings withTls(SSLContext tls) {
-    return new BridgeSettings(host, port, ackTimeout, maxBodyBytes, acceptPartialBatches, auth, tls, shutdownTimeout);
+    return new BridgeSettings(host, port, ackTimeout, maxBodyBytes, acceptPartialBatches, auth, tls, shutdownTimeout, edge);
   }
 
   BridgeSettings withLimits(Duration ackTimeout, long maxBodyBytes, boolean acceptPartialBatches) {
-    return new BridgeSettings(host, port, ackTimeout, maxBodyBytes, acceptPartialBatches, auth, tls, shutdownTimeout);
+    return new BridgeSettings(host, port, ackTimeout, maxBodyBytes, acceptPartialBatches, auth, tls, shutdownTimeout, edge);
   }
 
   BridgeSettings withShutdownTimeout(Duration timeout) {
-    return new BridgeSettings(host, port, ackTimeout, maxBodyBytes, acceptPartialBatches, auth, tls, timeout);
+    return new BridgeSettings(host, port, ackTimeout, maxBodyBytes, acceptPartialBatches, auth, tls, timeout, edge);
+  }
+
+  BridgeSettings withEdge(EdgeSettings edge) {
+    return new BridgeSettings(host, port, ackTimeout, maxBodyBytes, acceptPartialBatches, auth, tls, shutdownTimeout, edge);
   }
 }

@@ -12,7 +12,6 @@ import dev.zerobus.station.core.StreamUnavailableException;
 import dev.zerobus.station.core.TableDefinition;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.server.RequestTooBigException;
 import io.undertow.util.Headers;
 import io.undertow.util.SameThreadExecutor;
 import java.util.ArrayList;
@@ -56,7 +55,7 @@ final class IngestHandler implements HttpHandler {
     BatchFormat format = format(exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE));
     if (format == null) {
       String type = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
-      Json.error(exchange, 415, "Unsupported Content-Type '" + type + "': send application/json (one record or an array)"
+      Json.error(exchange, 415, "Unsupported Content-Type '" + Json.clip(type) + "': send application/json (one record or an array)"
           + " or application/x-ndjson" + (type.startsWith("application/x-www-form-urlencoded")
               ? " (curl -d sends form encoding unless you add -H 'Content-Type: application/json')" : ""));
       return;
@@ -66,23 +65,12 @@ final class IngestHandler implements HttpHandler {
     if (waitForAck == null || partial == null) {
       return;
     }
-    if (exchange.getRequestContentLength() > settings.maxBodyBytes()) {
-      tooBig(exchange, table);
-      return;
-    }
-    exchange.setMaxEntitySize(settings.maxBodyBytes());
     long started = System.nanoTime();
-    exchange.getRequestReceiver().receiveFullBytes((ex, body) -> {
-      if (body.length > INLINE_ENCODE_BYTES) {
+    BodyReader.read(exchange, settings.maxBodyBytes(), table.key(), (ex, body) -> {
+      if (body.length > INLINE_ENCODE_BYTES && ex.isInIoThread()) {
         ex.dispatch(() -> ingest(ex, table, body, format, waitForAck, partial, started));
       } else {
         ingest(ex, table, body, format, waitForAck, partial, started);
-      }
-    }, (ex, error) -> {
-      if (error instanceof RequestTooBigException) {
-        tooBig(ex, table);
-      } else {
-        Json.error(ex, 400, "Cannot read the request body: " + error.getMessage());
       }
     });
   }
@@ -225,11 +213,6 @@ final class IngestHandler implements HttpHandler {
     return error == null ? "the stream is still opening" : error;
   }
 
-  private static void tooBig(HttpServerExchange exchange, TableDefinition table) {
-    Json.error(exchange, 413, "Request body too large for table " + table.key() + ": the limit is "
-        + exchange.getMaxEntitySize() + " bytes; split the batch");
-  }
-
   /** The table and field of a refused record, beside the error message. */
   private static Map<String, Object> where(EncodeException e) {
     Map<String, Object> r = new LinkedHashMap<>();
@@ -287,7 +270,7 @@ final class IngestHandler implements HttpHandler {
         return false;
       default:
         Json.error(exchange, 400, "Validation error: query parameter " + name + " must be true or false, got '"
-            + values.getFirst() + "'");
+            + Json.clip(values.getFirst()) + "'");
         return null;
     }
   }

@@ -51,17 +51,31 @@ final class StatusHandlers {
     Json.send(exchange, 200, body);
   }
 
-  /** Liveness: the process answers; lists the tables with an open stream, as the seed did. */
+  /**
+   * Liveness: the process answers (always 200). Lists the tables with an open stream, as the seed
+   * did, and says "degraded" while a table's stream is recovering or "unhealthy" while one has
+   * failed, naming those tables and their last error.
+   */
   void health(HttpServerExchange exchange) {
     List<String> active = new ArrayList<>();
-    manager.health().forEach(h -> {
+    Map<String, Object> failing = new LinkedHashMap<>();
+    boolean failed = false;
+    for (TableHealth h : manager.health()) {
       if (h.streamActive()) {
         active.add(h.table());
       }
-    });
+      if (h.state() == StreamState.FAILED || h.state() == StreamState.RECOVERING) {
+        failed |= h.state() == StreamState.FAILED;
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("state", h.state().name());
+        t.put("last_error", h.lastError());
+        failing.put(h.table(), t);
+      }
+    }
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("status", "healthy");
+    body.put("status", failed ? "unhealthy" : failing.isEmpty() ? "healthy" : "degraded");
     body.put("active_streams", active);
+    body.put("failing_tables", failing);
     Json.send(exchange, 200, body);
   }
 

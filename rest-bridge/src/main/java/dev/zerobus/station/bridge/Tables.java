@@ -30,7 +30,9 @@ final class Tables {
     String key = param == null ? "" : param.getFirst();
     TableDefinition table = registry.find(key).orElse(null);
     if (table == null) {
-      Json.error(exchange, 404, "Table '" + key + "' not found (configured: " + String.join(", ", registry.keys()) + ")");
+      // With auth on, the table list is not for callers who may not even have a token.
+      Json.error(exchange, 404, "Table '" + Json.clip(key) + "' not found" + (auth == null
+          ? " (configured: " + String.join(", ", registry.keys()) + ")" : ""));
       return null;
     }
     exchange.putAttachment(TABLE, key);

@@ -1,0 +1,99 @@
+package dev.zerobus.station.bridge;
+
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.RequestTooBigException;
+import io.undertow.util.Headers;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.function.BiConsumer;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Reads a whole request body without blocking, plain or {@code Content-Encoding: gzip}, and holds
+ * it to the size limit: a Content-Length over it, a chunked body running past it, or a gzip body
+ * inflating past it all get the 413 JSON answer. A gzip body is inflated on a worker thread and
+ * never beyond the limit, so a small bomb costs no more than an honest body of the limit's size.
+ */
+final class BodyReader {
+  private BodyReader() {}
+
+  /** Calls {@code then} with the body, or answers 413, 415 or 400 itself. */
+  static void read(HttpServerExchange exchange, long limit, String table, BiConsumer<HttpServerExchange, byte[]> then) {
+    String encoding = exchange.getRequestHeaders().getFirst(Headers.CONTENT_ENCODING);
+    boolean gzip = encoding != null && (encoding.equalsIgnoreCase("gzip") || encoding.equalsIgnoreCase("x-gzip"));
+    if (!gzip && encoding != null && !encoding.isBlank() && !encoding.equalsIgnoreCase("identity")) {
+      Json.error(exchange, 415, "Unsupported Content-Encoding '" + Json.clip(encoding) + "' for table " + table
+          + ": send gzip or no encoding");
+      return;
+    }
+    if (exchange.getRequestContentLength() > limit) {
+      tooBig(exchange, table, limit);
+      return;
+    }
+    // A body that runs past the limit is answered at once; Undertow then reads and drops what the
+    // client still sends (so it sees the 413 rather than a reset), up to the limit again, then closes.
+    exchange.setMaxEntitySize(2 * limit);
+    long expected = exchange.getRequestContentLength();
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream((int) Math.min(expected > 0 ? expected : 8192, 1 << 20));
+    boolean[] refused = {false};
+    exchange.getRequestReceiver().receivePartialBytes((ex, chunk, last) -> {
+      if (refused[0]) {
+        return;
+      }
+      if (buffer.size() + (long) chunk.length > limit) {
+        refused[0] = true;
+        tooBig(ex, table, limit);
+        return;
+      }
+      buffer.writeBytes(chunk);
+      if (!last) {
+        return;
+      }
+      if (gzip) {
+        ex.dispatch(() -> {
+          byte[] body = inflate(ex, buffer.toByteArray(), limit, table);
+          if (body != null) {
+            then.accept(ex, body);
+          }
+        });
+      } else {
+        then.accept(ex, buffer.toByteArray());
+      }
+    }, (ex, error) -> {
+      if (error instanceof RequestTooBigException) {
+        tooBig(ex, table, limit);
+      } else {
+        Json.error(ex, 400, "Cannot read the request body for table " + table + ": " + Json.clip(error.getMessage()));
+      }
+    });
+  }
+
+  /** The inflated body, or null after answering 413 (past the limit) or 400 (not gzip). */
+  private static byte[] inflate(HttpServerExchange exchange, byte[] gzipped, long limit, String table) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(8192, gzipped.length * 4));
+    byte[] chunk = new byte[16384];
+    try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(gzipped), 16384)) {
+      int n;
+      while ((n = in.read(chunk)) > 0) {
+        if (out.size() + (long) n > limit) {
+          Json.error(exchange, 413, "Request body too large for table " + table + ": it inflates past the limit of "
+              + limit + " bytes; split the batch");
+          return null;
+        }
+        out.write(chunk, 0, n);
+      }
+    } catch (IOException e) {
+      Json.error(exchange, 400, "The body of this request to table " + table + " says Content-Encoding: gzip but"
+          + " is not valid gzip: " + Json.clip(e.getMessage()));
+      return null;
+    }
+    return out.toByteArray();
+  }
+
+  private static void tooBig(HttpServerExchange exchange, String table, long limit) {
+    Json.error(exchange, 413, "Request body too large for table " + table + ": the limit is " + limit
+        + " bytes; split the batch");
+  }
+}
