@@ -84,7 +84,14 @@ public final class BridgeServer implements AutoCloseable {
     HttpHandler assets = new ResourceHandler(new ClassPathResourceManager(getClass().getClassLoader(),
         "META-INF/resources/webjars/swagger-ui/" + swaggerUiVersion()));
     EdgeSettings limits = settings.edge();
-    HttpHandler handler = Handlers.path(routes).addPrefixPath("/docs/assets", named("docs", assets));
+    HttpHandler handler = Handlers.path(routes).addPrefixPath("/docs/assets", named("docs", exchange -> {
+      if (exchange.getRequestMethod().equals(Methods.GET) || exchange.getRequestMethod().equals(Methods.HEAD)) {
+        assets.handleRequest(exchange);
+      } else {
+        Json.error(exchange, 405, "Method " + exchange.getRequestMethod() + " is not allowed on "
+            + Json.clip(exchange.getRequestPath()));
+      }
+    }));
     if (!limits.corsOrigins().isEmpty()) {
       handler = new Cors(handler, limits.corsOrigins());
     }
@@ -118,6 +125,11 @@ public final class BridgeServer implements AutoCloseable {
 
   public int port() {
     return ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
+  }
+
+  /** Requests received and not yet answered. */
+  int requestsInFlight() {
+    return edge.inFlight();
   }
 
   public String url() {

@@ -5,6 +5,7 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.AttachmentKey;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.HttpString;
+import io.undertow.util.StatusCodes;
 import java.time.Duration;
 import java.util.Set;
 import java.util.UUID;
@@ -69,6 +70,16 @@ final class Edge implements HttpHandler {
         }
       }
       nextListener.proceed();
+    });
+    // Whatever ends with an error status and no body (Undertow's resource handler, an exception
+    // escaping a handler) still gets the JSON error body.
+    exchange.addDefaultResponseListener(ex -> {
+      if (ex.getStatusCode() < 400 || !ex.isResponseChannelAvailable()) {
+        return false;
+      }
+      Json.error(ex, ex.getStatusCode(), StatusCodes.getReason(ex.getStatusCode()) + " (request id " + id
+          + (ex.getStatusCode() >= 500 ? "; the bridge's log has the details)" : ")"));
+      return true;
     });
     MDC.put("request_id", id);
     try {
