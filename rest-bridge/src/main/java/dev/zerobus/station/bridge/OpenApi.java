@@ -8,6 +8,8 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import dev.zerobus.station.core.DeltaType;
 import dev.zerobus.station.core.TableDefinition;
 import dev.zerobus.station.core.TableRegistry;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The OpenAPI 3 document of this bridge, built from the configured tables: one ingest path per
@@ -15,20 +17,26 @@ import dev.zerobus.station.core.TableRegistry;
  */
 final class OpenApi {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  static final String LICENSE = "Apache-2.0";
+  static final String LICENSE_URL = "https://www.apache.org/licenses/LICENSE-2.0";
 
   private OpenApi() {}
 
   static ObjectNode document(TableRegistry registry, String version, boolean auth, boolean strictFields) {
     ObjectNode doc = NODES.objectNode();
     doc.put("openapi", "3.0.3");
-    doc.putObject("info").put("title", "Zerobus Station").put("version", version)
+    ObjectNode info = doc.putObject("info").put("title", "Zerobus Station").put("version", version)
         .put("description", "Ingest JSON into Databricks tables through Zerobus. One record per request, a JSON array,"
-            + " or NDJSON (application/x-ndjson); wait_for_ack=true answers once Zerobus has made the records durable.");
+            + " or NDJSON (application/x-ndjson), optionally gzip-compressed; wait_for_ack=true answers once Zerobus"
+            + " has made the records durable. Every error answer is JSON: {\"error\": ..., \"status_code\": ...}.");
+    info.putObject("license").put("name", LICENSE).put("url", LICENSE_URL);
+    doc.putArray("servers").addObject().put("url", "/").put("description", "This bridge");
     ObjectNode paths = doc.putObject("paths");
     ObjectNode components = doc.putObject("components");
     ObjectNode schemas = components.putObject("schemas");
     schemas.set("Error", object()
         .put("description", "Every error: the seed service's shape, sometimes with details")
+        .<ObjectNode>set("required", NODES.arrayNode().add("error").add("status_code"))
         .set("properties", NODES.objectNode()
             .<ObjectNode>set("error", type("string"))
             .<ObjectNode>set("status_code", type("integer"))
@@ -46,14 +54,29 @@ final class OpenApi {
         .<ObjectNode>set("offset", NODES.objectNode().put("type", "integer").put("description", "Zerobus stream offset of the SDK call"))
         .<ObjectNode>set("durable", type("boolean"))
         .<ObjectNode>set("rejected", NODES.objectNode().put("type", "array").set("items", ref("Rejection")))));
+    ObjectNode shared = components.putObject("responses");
+    for (String[] r : new String[][] {{"400", "A record is invalid (the message names the table and field), or a query"
+        + " parameter is"}, {"401", "Missing or unknown bearer token"}, {"403", "The token may not write this table"},
+        {"404", "No such table or path"}, {"413", "Body too large (after gzip inflation)"},
+        {"415", "Content-Type is not JSON or NDJSON, or Content-Encoding is not gzip"},
+        {"429", "The table's queue is full; retry after Retry-After seconds"},
+        {"431", "Request headers too large"},
+        {"500", "Zerobus refused the records (not retryable)"},
+        {"503", "No usable stream right now, or shutting down; retry after Retry-After seconds"},
+        {"504", "No ack within the timeout; the records may still land"}}) {
+      shared.set("E" + r[0], response(r[1], "Error"));
+    }
     if (auth) {
       components.putObject("securitySchemes").putObject("bearer").put("type", "http").put("scheme", "bearer");
     }
 
-    get(paths, "/", "Service information: tables and their endpoints", null);
-    get(paths, "/health", "Liveness, and the tables with an open stream", null);
-    get(paths, "/ready", "200 when a token can be fetched and a stream opened for every table, else 503", null);
-    get(paths, "/metrics", "Prometheus metrics (text format)", null);
+    get(paths, "/", "service", "Service information: tables and their endpoints", false);
+    get(paths, "/health", "health", "Liveness (always 200 while the process answers): healthy, degraded or unhealthy,"
+        + " the tables with an open stream and the failing ones", true);
+    get(paths, "/ready", "ready", "200 when a token can be fetched and a stream opened for every table, else 503", true);
+    get(paths, "/metrics", "metrics", "Prometheus metrics (text format)", false);
+    get(paths, "/openapi.json", "openapi", "This document", false);
+    get(paths, "/docs", "docs", "Swagger UI for this document", false);
     for (TableDefinition t : registry.tables()) {
       String schemaName = t.key();
       schemas.set(schemaName, messageSchema(t.descriptor(), t, strictFields)
@@ -67,27 +90,28 @@ final class OpenApi {
       ObjectNode content = op.putObject("requestBody").put("required", true).putObject("content");
       content.putObject("application/json").set("schema", NODES.objectNode().set("oneOf", NODES.arrayNode()
           .add(ref(schemaName)).add(NODES.objectNode().put("type", "array").set("items", ref(schemaName)))));
+      params.add(headerParam("Idempotency-Key", "Written to the table's request-id column, if it has one, for"
+          + " deduplicating retries (default: X-Request-Id, else a new UUID)"));
       content.putObject("application/x-ndjson").putObject("schema").put("type", "string")
           .put("description", "One " + schemaName + " JSON object per line");
       ObjectNode responses = op.putObject("responses");
       responses.set("200", response("Accepted (or durable, with wait_for_ack=true)", "IngestResult"));
-      errors(responses, "400", "A record is invalid; the message names the field", "404", "Unknown table",
-          "413", "Body too large", "415", "Content-Type is not JSON or NDJSON",
-          "429", "The table's queue is full; retry after Retry-After seconds",
-          "500", "Zerobus refused the records (not retryable)",
-          "503", "No usable stream right now (opening or recovering); retry after Retry-After seconds",
-          "504", "No ack within the timeout; the records may still land");
+      errors(responses, auth, "400", "404", "413", "415", "429", "431", "500", "503", "504");
       if (auth) {
-        errors(responses, "401", "Missing or unknown bearer token", "403", "The token may not write this table");
         op.putArray("security").addObject().putArray("bearer");
       }
 
       ObjectNode flush = paths.putObject("/flush/" + t.key()).putObject("post");
-      flush.put("summary", "Wait until everything sent to " + t.tableName() + " so far is durable");
+      flush.put("summary", "Wait until everything sent to " + t.tableName() + " so far is durable")
+          .put("operationId", "flush_" + t.key());
       ObjectNode flushResponses = flush.putObject("responses");
       flushResponses.set("200", response("Flushed (status success), or no stream was ever opened (status no_active_stream)", null));
-      errors(flushResponses, "404", "Unknown table", "504", "Not durable within the timeout");
-      get(paths, "/health/" + t.key(), "The stream state and counters of " + t.tableName(), null);
+      errors(flushResponses, auth, "404", "431", "500", "503", "504");
+      if (auth) {
+        flush.putArray("security").addObject().putArray("bearer");
+      }
+      get(paths, "/health/" + t.key(), "table_health_" + t.key(), "The stream state and counters of " + t.tableName(),
+          true);
     }
     return doc;
   }
@@ -126,10 +150,24 @@ final class OpenApi {
     return column.openApi();
   }
 
-  private static void get(ObjectNode paths, String path, String summary, String schema) {
-    ObjectNode op = paths.putObject(path).putObject("get");
-    op.put("summary", summary);
-    op.putObject("responses").set("200", response("OK", schema));
+  /** A GET (and, for health routes, HEAD) operation: 200, or the errors any route can give. */
+  private static void get(ObjectNode paths, String path, String operationId, String summary, boolean head) {
+    ObjectNode item = paths.putObject(path);
+    for (String method : head ? new String[] {"get", "head"} : new String[] {"get"}) {
+      ObjectNode op = item.putObject(method);
+      op.put("summary", method.equals("head") ? summary + " (headers only)" : summary)
+          .put("operationId", method.equals("head") ? "head_" + operationId : operationId);
+      ObjectNode responses = op.putObject("responses");
+      responses.set("200", response("OK", null));
+      errors(responses, false, path.startsWith("/health/") ? new String[] {"404", "431", "503"} : new String[] {"431", "503"});
+    }
+  }
+
+  private static ObjectNode headerParam(String name, String description) {
+    ObjectNode p = NODES.objectNode().put("name", name).put("in", "header").put("required", false)
+        .put("description", description);
+    p.set("schema", type("string"));
+    return p;
   }
 
   private static ObjectNode queryParam(String name, String type, String description) {
@@ -147,10 +185,14 @@ final class OpenApi {
     return r;
   }
 
-  private static void errors(ObjectNode responses, String... codeThenDescription) {
-    for (int i = 0; i < codeThenDescription.length; i += 2) {
-      responses.set(codeThenDescription[i], response(codeThenDescription[i + 1], "Error"));
+  /** References to the shared error answers, plus 401 and 403 when auth is on. */
+  private static void errors(ObjectNode responses, boolean auth, String... codes) {
+    List<String> all = new ArrayList<>(List.of(codes));
+    if (auth) {
+      all.addAll(List.of("401", "403"));
     }
+    all.stream().sorted().forEach(code -> responses.set(code,
+        NODES.objectNode().put("$ref", "#/components/responses/E" + code)));
   }
 
   private static ObjectNode object() {
