@@ -38,8 +38,10 @@ final class IngestHandler implements HttpHandler {
   private final StreamManager manager;
   private final BridgeSettings settings;
   private final BridgeMetrics metrics;
+  private final IdempotencyColumns idempotency;
 
   IngestHandler(Tables tables, StreamManager manager, BridgeSettings settings, BridgeMetrics metrics) {
+    this.idempotency = new IdempotencyColumns(tables.registry(), settings.edge());
     this.tables = tables;
     this.manager = manager;
     this.settings = settings;
@@ -62,7 +64,7 @@ final class IngestHandler implements HttpHandler {
     }
     Boolean waitForAck = flag(exchange, "wait_for_ack", false);
     Boolean partial = flag(exchange, "accept_partial", settings.acceptPartialBatches());
-    if (waitForAck == null || partial == null) {
+    if (waitForAck == null || partial == null || IdempotencyColumns.requestId(exchange) == null) {
       return;
     }
     long started = System.nanoTime();
@@ -105,7 +107,10 @@ final class IngestHandler implements HttpHandler {
 
     IngestTicket ticket;
     try {
-      ticket = manager.ingest(table.key(), batch.records());
+      ticket = manager.ingest(table.key(), idempotency.fill(table, batch, IdempotencyColumns.requestId(exchange)));
+    } catch (EncodeException e) {
+      Json.error(exchange, 400, "Validation error: " + e.getMessage(), where(e));
+      return;
     } catch (BackpressureException e) {
       Json.retryLater(exchange, 429, e.getMessage(), e.retryAfter());
       return;

@@ -68,13 +68,19 @@ final class BridgeFixture implements AutoCloseable {
   /** @param stationOneColumns the columns the emulator's station_one really has (the config says temp is INT) */
   BridgeFixture(Path dir, StreamSettings streams, UnaryOperator<BridgeSettings> customize, HttpClient http,
       String stationOneColumns) throws IOException {
+    this(dir, CONFIG, streams, customize, http, stationOneColumns);
+  }
+
+  /** @param configTemplate config.json, a format string taking the emulator's endpoint and workspace URL */
+  BridgeFixture(Path dir, String configTemplate, StreamSettings streams, UnaryOperator<BridgeSettings> customize,
+      HttpClient http, String stationOneColumns) throws IOException {
     emulator = ZerobusEmulator.builder()
         .table("main.default.station_one", stationOneColumns)
         .table("main.default.station_two", "device_name STRING, temp INT, humidity BIGINT, description STRING")
         .start();
     Files.createDirectories(dir);
     Path config = Files.writeString(dir.resolve("config.json"),
-        CONFIG.formatted(emulator.zerobusEndpoint(), emulator.workspaceUrl()));
+        configTemplate.formatted(emulator.zerobusEndpoint(), emulator.workspaceUrl()));
     registry = TableRegistry.build(StationConfig.load(config, Env.of(Map.of())), EncoderOptions.STRICT);
     manager = new StreamManager(registry, new Credentials(emulator.clientId(), emulator.clientSecret()), streams);
     BridgeSettings settings = customize.apply(BridgeSettings.defaults("127.0.0.1", 0)

@@ -1,0 +1,106 @@
+package dev.zerobus.station.bridge;
+
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor.JavaType;
+import dev.zerobus.station.core.ConfigException;
+import dev.zerobus.station.core.EncodeException;
+import dev.zerobus.station.core.RecordEncoder.Batch;
+import dev.zerobus.station.core.TableDefinition;
+import dev.zerobus.station.core.TableRegistry;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HttpString;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The idempotency aid: in tables that have the columns, each record gets the request's id
+ * (Idempotency-Key, else X-Request-Id, else a new UUID) and its index in the request, so a retried
+ * request's rows can be told from the first attempt's and deduplicated downstream. The fields are
+ * appended to the encoded record the way the connector adds its Kafka metadata (protobuf lets a
+ * later field win), so a record's own value for these columns is overwritten.
+ */
+final class IdempotencyColumns {
+  static final HttpString IDEMPOTENCY_KEY = HttpString.tryFromString("Idempotency-Key");
+  static final int MAX_KEY_LENGTH = 255;
+
+  /** Per table key: the columns it has (null entries for the ones it lacks); tables with neither are absent. */
+  private final Map<String, String[]> columns = new HashMap<>();
+
+  IdempotencyColumns(TableRegistry registry, EdgeSettings edge) {
+    for (TableDefinition t : registry.tables()) {
+      String id = column(t, edge.requestIdColumn(), JavaType.STRING, "a STRING");
+      String index = column(t, edge.recordIndexColumn(), null, "an INT or BIGINT");
+      if (id != null || index != null) {
+        columns.put(t.key(), new String[] {id, index});
+      }
+    }
+  }
+
+  /** The request id to write, or null after answering 400 for an Idempotency-Key that is too long. */
+  static String requestId(HttpServerExchange exchange) {
+    String key = exchange.getRequestHeaders().getFirst(IDEMPOTENCY_KEY);
+    if (key == null || key.isBlank()) {
+      return exchange.getAttachment(Edge.REQUEST_ID);
+    }
+    if (key.length() > MAX_KEY_LENGTH) {
+      Json.error(exchange, 400, "Validation error: the Idempotency-Key header has " + key.length()
+          + " characters, at most " + MAX_KEY_LENGTH + " are allowed");
+      return null;
+    }
+    return key;
+  }
+
+  /** The batch's records, with the columns filled in if the table has them. */
+  List<byte[]> fill(TableDefinition table, Batch batch, String requestId) throws EncodeException {
+    String[] cols = columns.get(table.key());
+    if (cols == null) {
+      return batch.records();
+    }
+    Set<Integer> refused = new HashSet<>();
+    batch.rejected().forEach(e -> refused.add(e.index()));
+    List<byte[]> out = new ArrayList<>(batch.records().size());
+    int index = 0;
+    for (byte[] record : batch.records()) {
+      while (refused.contains(index)) {
+        index++;
+      }
+      Map<String, Object> extra = new LinkedHashMap<>();
+      if (cols[0] != null) {
+        extra.put(cols[0], requestId);
+      }
+      if (cols[1] != null) {
+        extra.put(cols[1], index);
+      }
+      byte[] tail = table.encoder().encodeFields(extra);
+      byte[] joined = new byte[record.length + tail.length];
+      System.arraycopy(record, 0, joined, 0, record.length);
+      System.arraycopy(tail, 0, joined, record.length, tail.length);
+      out.add(joined);
+      index++;
+    }
+    return out;
+  }
+
+  /** The column if the table has it with a fitting type; a table with the name but another type is a config error. */
+  private static String column(TableDefinition t, String name, JavaType type, String expected) {
+    if (name == null || name.isEmpty()) {
+      return null;
+    }
+    FieldDescriptor f = t.descriptor().findFieldByName(name);
+    if (f == null) {
+      return null;
+    }
+    boolean fits = type != null ? f.getJavaType() == type
+        : f.getJavaType() == JavaType.INT || f.getJavaType() == JavaType.LONG;
+    if (!fits || f.isRepeated()) {
+      throw new ConfigException("table " + t.key() + ": column " + name + " is filled by the bridge and must be "
+          + expected + ", not " + (f.isRepeated() ? "repeated " : "") + f.getType());
+    }
+    return name;
+  }
+}
