@@ -3,10 +3,13 @@ package dev.zerobus.station.bridge;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
 import io.undertow.util.Headers;
+import org.xnio.IoUtils;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.zip.GZIPInputStream;
 
@@ -17,6 +20,11 @@ import java.util.zip.GZIPInputStream;
  * never beyond the limit, so a small bomb costs no more than an honest body of the limit's size.
  */
 final class BodyReader {
+  /** How long the rest of a refused body is read and dropped before the connection is closed. */
+  static final Duration DRAIN_WINDOW = Duration.ofSeconds(5);
+  /** Bodies are read (and a refused one dropped) up to this many times the limit, then the connection is cut. */
+  static final int DRAIN_FACTOR = 4;
+
   private BodyReader() {}
 
   /** Calls {@code then} with the body, or answers 413, 415 or 400 itself. */
@@ -32,9 +40,9 @@ final class BodyReader {
       tooBig(exchange, table, limit);
       return;
     }
-    // A body that runs past the limit is answered at once; Undertow then reads and drops what the
-    // client still sends (so it sees the 413 rather than a reset), up to the limit again, then closes.
-    exchange.setMaxEntitySize(2 * limit);
+    // The limit is counted here, on what arrives: Undertow's own check (the server's MAX_ENTITY_SIZE,
+    // DRAIN_FACTOR times the limit) closes the connection without an answer, so it only ends a refused
+    // body that goes on and on; the drain also ends after DRAIN_WINDOW.
     long expected = exchange.getRequestContentLength();
     ByteArrayOutputStream buffer = new ByteArrayOutputStream((int) Math.min(expected > 0 ? expected : 8192, 1 << 20));
     boolean[] refused = {false};
@@ -43,8 +51,13 @@ final class BodyReader {
         return;
       }
       if (buffer.size() + (long) chunk.length > limit) {
+        // Answered at once, and what the client still sends is read and dropped, so it sees the 413
+        // rather than a reset; the connection is not kept, and is closed if the client goes on too long.
         refused[0] = true;
+        ex.setPersistent(false);
         tooBig(ex, table, limit);
+        ex.getIoThread().executeAfter(() -> IoUtils.safeClose(ex.getConnection()), DRAIN_WINDOW.toMillis(),
+            TimeUnit.MILLISECONDS);
         return;
       }
       buffer.writeBytes(chunk);

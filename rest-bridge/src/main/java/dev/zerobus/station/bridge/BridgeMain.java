@@ -136,7 +136,7 @@ public final class BridgeMain implements Callable<Integer> {
   int readIdleTimeoutSeconds;
 
   @Option(names = "--idle-connection-timeout-seconds",
-      defaultValue = "${env:ZEROBUS_BRIDGE_IDLE_CONNECTION_TIMEOUT_SECONDS:-60}",
+      defaultValue = "${env:ZEROBUS_BRIDGE_IDLE_CONNECTION_TIMEOUT_SECONDS:-20}",
       description = "A keep-alive connection with no request for this long is closed (default ${DEFAULT-VALUE}).")
   int idleConnectionTimeoutSeconds;
 

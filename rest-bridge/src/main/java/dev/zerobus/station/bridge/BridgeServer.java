@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.Properties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import org.xnio.Options;
 
 /**
@@ -98,7 +99,7 @@ public final class BridgeServer implements AutoCloseable {
     this.edge = new Edge(handler, metrics, limits.maxHeaderBytes());
     handler = edge;
     if (limits.accessLog() != EdgeSettings.AccessLog.OFF) {
-      handler = new AccessLogHandler(handler, accessLog::info,
+      handler = new AccessLogHandler(handler, BridgeServer::logAccess,
           limits.accessLog() == EdgeSettings.AccessLog.COMMON ? COMMON : COMBINED, getClass().getClassLoader());
     }
     Undertow.Builder builder = Undertow.builder().setHandler(handler)
@@ -106,6 +107,7 @@ public final class BridgeServer implements AutoCloseable {
         .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, millis(limits.requestParseTimeout()))
         .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, millis(limits.noRequestTimeout()))
         .setServerOption(UndertowOptions.RECORD_REQUEST_START_TIME, true)
+        .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, BodyReader.DRAIN_FACTOR * settings.maxBodyBytes())
         .setSocketOption(Options.READ_TIMEOUT, millis(limits.readIdleTimeout()))
         .setSocketOption(Options.CONNECTION_HIGH_WATER, limits.maxConnections())
         .setSocketOption(Options.CONNECTION_LOW_WATER, limits.maxConnections());
@@ -180,6 +182,19 @@ public final class BridgeServer implements AutoCloseable {
 
   private static HttpHandler named(String endpoint, HttpHandler handler) {
     return Edge.named(endpoint, handler);
+  }
+
+  /** The line has the request id already: not again from the MDC. */
+  private static void logAccess(String line) {
+    String id = MDC.get("request_id");
+    MDC.remove("request_id");
+    try {
+      accessLog.info(line);
+    } finally {
+      if (id != null) {
+        MDC.put("request_id", id);
+      }
+    }
   }
 
   private static int millis(Duration d) {

@@ -34,7 +34,7 @@ record EdgeSettings(
   enum AccessLog { COMBINED, COMMON, OFF }
 
   static final EdgeSettings DEFAULTS = new EdgeSettings(16 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(30),
-      Duration.ofSeconds(60), 1000, AccessLog.COMBINED, List.of(), "_request_id", "_record_index");
+      Duration.ofSeconds(20), 1000, AccessLog.COMBINED, List.of(), "_request_id", "_record_index");
 
   EdgeSettings {
     corsOrigins = List.copyOf(corsOrigins);

@@ -34,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BridgeHostileInputTest {
   static final long LIMIT = 256 * 1024;
+  static final Duration ACK_TIMEOUT = Duration.ofSeconds(3);
   /** Short timeouts so each attack is cut off in about a second. */
   static final EdgeSettings EDGE = EdgeSettings.DEFAULTS
       .withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(2))
@@ -49,7 +50,7 @@ class BridgeHostileInputTest {
   @BeforeAll
   static void start() throws Exception {
     bridge = new BridgeFixture(dir, BridgeFixture.FAST,
-        s -> s.withLimits(Duration.ofSeconds(10), LIMIT, false).withEdge(EDGE));
+        s -> s.withLimits(ACK_TIMEOUT, LIMIT, false).withEdge(EDGE));
     assertEquals(200, bridge.postJson("/ingest/station_one", "{\"device_name\": \"warm-up\"}").statusCode());
     rssBefore = rssBytes();
   }
@@ -97,6 +98,19 @@ class BridgeHostileInputTest {
       s.getOutputStream().write(("POST /ingest/station_one HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json"
           + "\r\nContent-Length: 100\r\n\r\n{\"device_name\"").getBytes(StandardCharsets.US_ASCII));
       assertTrue(closedWithin(s, CUT_OFF_WITHIN), "a body that stops coming is closed by the read timeout");
+    }
+  }
+
+  @Test
+  void waitingForAnAckIsNotAReadTimeout() throws Exception {
+    // The read timeout is 1 s; Zerobus does not acknowledge: the request waits the 3 s ack timeout
+    // and gets its 504 answer, the connection is not cut off for being quiet meanwhile.
+    bridge.emulator.faults().withholdAcks("main.default.station_one");
+    try {
+      HttpResponse<String> r = bridge.postJson("/ingest/station_one?wait_for_ack=true", "{\"device_name\": \"slow-ack\"}");
+      assertErrorBody(r, 504);
+    } finally {
+      bridge.emulator.faults().releaseAcks("main.default.station_one");
     }
   }
 
