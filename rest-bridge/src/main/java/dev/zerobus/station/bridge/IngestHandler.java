@@ -139,13 +139,14 @@ final class IngestHandler implements HttpHandler {
 
     CompletableFuture<?> answerWhen = (waitForAck ? ticket.durable() : ticket.accepted()).copy()
         .orTimeout(settings.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    exchange.dispatch(SameThreadExecutor.INSTANCE, () -> answerWhen.whenComplete((ok, failure) -> {
+    // The answer is built and sent on the exchange's I/O thread, not on the core or SDK thread that completes it.
+    exchange.dispatch(SameThreadExecutor.INSTANCE, () -> answerWhen.whenCompleteAsync((ok, failure) -> {
       if (failure == null) {
         Json.send(exchange, 200, success(table, batch, rejected, waitForAck, ticket));
       } else {
         failed(exchange, table, ticket, waitForAck, unwrap(failure));
       }
-    }));
+    }, exchange.getIoThread()));
   }
 
   private Map<String, Object> success(TableDefinition table, Batch batch, List<Map<String, Object>> rejected,

@@ -117,7 +117,7 @@ final class StatusHandlers {
       opening.put(key, f);
     }
     CompletableFuture<Void> all = CompletableFuture.allOf(opening.values().toArray(new CompletableFuture<?>[0]));
-    exchange.dispatch(SameThreadExecutor.INSTANCE, () -> all.whenComplete((ok, ignored) -> {
+    exchange.dispatch(SameThreadExecutor.INSTANCE, () -> all.whenCompleteAsync((ok, ignored) -> {
       Map<String, String> states = new LinkedHashMap<>();
       boolean ready = true;
       for (Map.Entry<String, CompletableFuture<Void>> e : opening.entrySet()) {
@@ -135,7 +135,7 @@ final class StatusHandlers {
       } else {
         Json.error(exchange, 503, "Not ready: cannot open a Zerobus stream for every table", Map.of("tables", states));
       }
-    }));
+    }, exchange.getIoThread()));
   }
 
   /** Waits, without holding a thread, until everything sent to the table so far is durable. */
@@ -152,7 +152,7 @@ final class StatusHandlers {
     }
     CompletableFuture<Void> flushed = manager.flush(table.key()).copy()
         .orTimeout(settings.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    exchange.dispatch(SameThreadExecutor.INSTANCE, () -> flushed.whenComplete((ok, failure) -> {
+    exchange.dispatch(SameThreadExecutor.INSTANCE, () -> flushed.whenCompleteAsync((ok, failure) -> {
       if (failure == null) {
         Json.send(exchange, 200, Map.of("status", "success", "table", table.key(),
             "message", "All pending records flushed"));
@@ -164,7 +164,7 @@ final class StatusHandlers {
         Json.error(exchange, 500, "Flushing table " + table.key() + " failed: " + cause.getMessage(),
             Map.of("table", table.key()));
       }
-    }));
+    }, exchange.getIoThread()));
   }
 
   void metrics(HttpServerExchange exchange) throws IOException {
