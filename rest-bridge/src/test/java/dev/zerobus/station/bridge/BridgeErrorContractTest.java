@@ -1,6 +1,6 @@
 package dev.zerobus.station.bridge;
 
-import static dev.zerobus.station.bridge.BridgeHostileInputTest.assertErrorBody;
+import static dev.zerobus.station.bridge.BridgeFixture.assertErrorBody;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

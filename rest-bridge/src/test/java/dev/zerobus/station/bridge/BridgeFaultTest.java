@@ -1,6 +1,7 @@
 package dev.zerobus.station.bridge;
 
 import static dev.zerobus.station.bridge.BridgeFixture.json;
+import static dev.zerobus.station.bridge.BridgeFixture.assertErrorBody;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -62,13 +63,13 @@ class BridgeFaultTest {
       assertEquals(200, bridge.get("/ready").statusCode());
       bridge.emulator.faults().withholdAcks("main.default.station_one");
       HttpResponse<String> r = bridge.postJson("/ingest/station_one?wait_for_ack=true", "{\"device_name\": \"late\"}");
-      assertEquals(504, r.statusCode(), r.body());
+      assertErrorBody(r, 504);
       JsonNode body = json(r);
       assertTrue(body.get("may_still_land").asBoolean());
       assertTrue(body.get("error").asText().contains("may still land"), body.get("error").asText());
 
       HttpResponse<String> flush = bridge.post("/flush/station_one", null, "");
-      assertEquals(504, flush.statusCode(), flush.body());
+      assertErrorBody(flush, 504);
 
       bridge.emulator.faults().releaseAcks("main.default.station_one");
       assertEquals(200, bridge.post("/flush/station_one", null, "").statusCode());
@@ -88,7 +89,7 @@ class BridgeFaultTest {
           request(bridge, "/ingest/station_two", twenty), HttpResponse.BodyHandlers.ofString());
       waitFor(() -> bridge.manager.health("station_two").queuedRecords() == 20);
       HttpResponse<String> full = bridge.postJson("/ingest/station_two", "{\"device_name\": \"one too many\"}");
-      assertEquals(429, full.statusCode(), full.body());
+      assertErrorBody(full, 429);
       assertEquals("1", full.headers().firstValue("Retry-After").orElse(""));
       assertTrue(json(full).get("error").asText().contains("records are waiting for Zerobus"));
       bridge.emulator.faults().releaseAcks("main.default.station_two");
@@ -102,17 +103,21 @@ class BridgeFaultTest {
       bridge.emulator.faults().refuseStreams("main.default.station_two", Status.Code.PERMISSION_DENIED,
           "no MODIFY on main.default.station_two", 0);
       HttpResponse<String> first = bridge.postJson("/ingest/station_two", "{\"device_name\": \"x\"}");
-      assertEquals(503, first.statusCode(), first.body());
+      assertErrorBody(first, 503);
       assertTrue(json(first).get("error").asText().contains("PERMISSION_DENIED: no MODIFY"), first.body());
       assertTrue(!json(first).get("may_still_land").asBoolean());
 
       HttpResponse<String> next = bridge.postJson("/ingest/station_two", "{\"device_name\": \"y\"}");
-      assertEquals(503, next.statusCode(), next.body());
+      assertErrorBody(next, 503);
       assertTrue(Integer.parseInt(next.headers().firstValue("Retry-After").orElse("0")) >= 1);
       HttpResponse<String> ready = bridge.get("/ready");
-      assertEquals(503, ready.statusCode());
+      assertErrorBody(ready, 503);
       assertTrue(json(ready).get("tables").get("station_two").asText().contains("no MODIFY"), ready.body());
       assertEquals("unhealthy", json(bridge.get("/health/station_two")).get("status").asText());
+      JsonNode health = json(bridge.get("/health"));
+      assertEquals("unhealthy", health.get("status").asText(), "liveness names the failed table");
+      assertTrue(health.get("failing_tables").get("station_two").get("last_error").asText().contains("no MODIFY"),
+          health.toString());
 
       bridge.emulator.faults().clear();
       // 503 until the cooldown ends, then a new stream is tried and works.

@@ -115,6 +115,15 @@ final class BridgeFixture implements AutoCloseable {
     return Json.MAPPER.readTree(response.body());
   }
 
+  /** The documented error body: application/json, {"error": non-blank text, "status_code": status}. */
+  static void assertErrorBody(HttpResponse<String> r, int status) throws IOException {
+    org.junit.jupiter.api.Assertions.assertEquals(status, r.statusCode(), r.body());
+    org.junit.jupiter.api.Assertions.assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), r.headers().toString());
+    JsonNode body = json(r);
+    org.junit.jupiter.api.Assertions.assertEquals(status, body.get("status_code").asInt(), r.body());
+    org.junit.jupiter.api.Assertions.assertTrue(body.get("error").isTextual() && !body.get("error").asText().isBlank(), r.body());
+  }
+
   @Override
   public void close() {
     server.shutdown();

@@ -1,10 +1,10 @@
 package dev.zerobus.station.bridge;
 
+import static dev.zerobus.station.bridge.BridgeFixture.assertErrorBody;
 import static dev.zerobus.station.bridge.BridgeFixture.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -208,14 +208,6 @@ class BridgeHostileInputTest {
       assertTrue(r.body().length() < 1024, "a " + r.statusCode() + " answer of " + r.body().length() + " characters");
       assertErrorBody(r, r.statusCode());
     }
-  }
-
-  static void assertErrorBody(HttpResponse<String> r, int status) throws IOException {
-    assertEquals(status, r.statusCode(), r.body());
-    assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), r.headers().toString());
-    JsonNode body = json(r);
-    assertEquals(status, body.get("status_code").asInt(), r.body());
-    assertTrue(body.get("error").isTextual() && !body.get("error").asText().isBlank(), r.body());
   }
 
   private static HttpResponse<String> postGzip(byte[] body) throws IOException, InterruptedException {

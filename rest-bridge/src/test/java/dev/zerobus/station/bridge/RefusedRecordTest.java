@@ -1,6 +1,7 @@
 package dev.zerobus.station.bridge;
 
 import static dev.zerobus.station.bridge.BridgeFixture.json;
+import static dev.zerobus.station.bridge.BridgeFixture.assertErrorBody;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -56,7 +57,7 @@ class RefusedRecordTest {
             HttpResponse.BodyHandlers.ofString()));
       }
 
-      assertEquals(422, poison.statusCode(), poison.body());
+      assertErrorBody(poison, 422);
       JsonNode body = json(poison);
       assertFalse(body.get("may_still_land").asBoolean());
       assertEquals(0, body.get("refused").get(0).get("index").asInt());
@@ -97,7 +98,7 @@ class RefusedRecordTest {
             .append(i == 17 ? 300 : i).append("}");
       }
       HttpResponse<String> r = bridge.postJson("/ingest/station_one?wait_for_ack=true", batch.append("]").toString());
-      assertEquals(422, r.statusCode(), r.body());
+      assertErrorBody(r, 422);
       JsonNode body = json(r);
       assertEquals(17, body.get("refused").get(0).get("index").asInt());
       assertEquals(49, body.get("landed").asInt());
@@ -112,7 +113,7 @@ class RefusedRecordTest {
       String big = "x".repeat(3000);
       HttpResponse<String> r = bridge.postJson("/ingest/station_one",
           "[{\"device_name\":\"small\"},{\"device_name\":\"" + big + "\"}]");
-      assertEquals(413, r.statusCode(), r.body());
+      assertErrorBody(r, 413);
       JsonNode body = json(r);
       assertEquals(1, body.get("index").asInt());
       assertTrue(body.get("error").asText().contains("record 1 is"), body.get("error").asText());
