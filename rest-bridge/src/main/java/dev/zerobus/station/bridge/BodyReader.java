@@ -3,7 +3,6 @@ package dev.zerobus.station.bridge;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
 import io.undertow.util.Headers;
-import org.xnio.IoUtils;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -12,6 +11,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.zip.GZIPInputStream;
+import org.xnio.IoUtils;
 
 /**
  * Reads a whole request body without blocking, plain or {@code Content-Encoding: gzip}, and holds

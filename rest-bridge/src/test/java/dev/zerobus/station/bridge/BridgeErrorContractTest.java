@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Every route, every error status it can give: each answer has the documented JSON body
  * ({"error": text, "status_code": status}, application/json). Statuses that need a Zerobus fault
- * (429, 500, 503 from a stream, 504) are produced in BridgeFaultTest, which checks the same shape.
+ * (422, 429, 503 from a stream, 504, 413 for one record too large for a call) are produced in
+ * BridgeFaultTest and RefusedRecordTest, which check the same shape.
  */
 class BridgeErrorContractTest {
   /** A route and a request that it answers with 200. */
