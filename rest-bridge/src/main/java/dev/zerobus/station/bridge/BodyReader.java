@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.zip.GZIPInputStream;
 import org.xnio.IoUtils;
@@ -51,13 +52,21 @@ final class BodyReader {
         return;
       }
       if (buffer.size() + (long) chunk.length > limit) {
-        // Answered at once, and what the client still sends is read and dropped, so it sees the 413
-        // rather than a reset; the connection is not kept, and is closed if the client goes on too long.
+        // Answered at once; Undertow then reads and drops what the client still sends (a client that
+        // writes its whole body before reading would otherwise get a reset, not the 413), and the
+        // connection is closed if that body is still coming after DRAIN_WINDOW.
         refused[0] = true;
-        ex.setPersistent(false);
+        AtomicBoolean finished = new AtomicBoolean();
+        ex.addExchangeCompleteListener((done, next) -> {
+          finished.set(true);
+          next.proceed();
+        });
         tooBig(ex, table, limit);
-        ex.getIoThread().executeAfter(() -> IoUtils.safeClose(ex.getConnection()), DRAIN_WINDOW.toMillis(),
-            TimeUnit.MILLISECONDS);
+        ex.getIoThread().executeAfter(() -> {
+          if (!finished.get()) {
+            IoUtils.safeClose(ex.getConnection());
+          }
+        }, DRAIN_WINDOW.toMillis(), TimeUnit.MILLISECONDS);
         return;
       }
       buffer.writeBytes(chunk);

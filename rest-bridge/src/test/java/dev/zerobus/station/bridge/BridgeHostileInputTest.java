@@ -169,6 +169,30 @@ class BridgeHostileInputTest {
   }
 
   @Test
+  void aClientThatSendsItsWholeChunkedBodyBeforeReadingStillGets413AndKeepsTheConnection() throws Exception {
+    try (Socket s = connect()) {
+      OutputStream out = s.getOutputStream();
+      out.write(("POST /ingest/station_one HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+          + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      byte[] chunk = new byte[16 * 1024];
+      java.util.Arrays.fill(chunk, (byte) ' ');
+      // Twice the limit, all written before anything is read (the 413 is answered after the first half).
+      for (long sent = 0; sent < 2 * LIMIT; sent += chunk.length) {
+        out.write((Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(chunk);
+        out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+      }
+      out.write("0\r\n\r\nGET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+          .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      String answers = readAll(s, CUT_OFF_WITHIN);
+      assertTrue(answers.startsWith("HTTP/1.1 413"), answers);
+      assertTrue(answers.contains("\"status_code\":413"), answers);
+      assertTrue(answers.contains("HTTP/1.1 200"), "the connection served the next request: " + answers);
+    }
+  }
+
+  @Test
   void gzipBodiesAreInflatedAndAGzipBombGets413() throws Exception {
     HttpResponse<String> ok = postGzip(gzip("[{\"device_name\": \"gz-1\"}, {\"device_name\": \"gz-2\"}]"
         .getBytes(StandardCharsets.UTF_8)));
