@@ -221,6 +221,27 @@ class BridgeHostileInputTest {
   }
 
   @Test
+  void numberBombsAreRefusedQuicklyWithASmallBody() throws Exception {
+    // Warm the encoder's path once so the timings below are the answers, not class loading.
+    bridge.postJson("/ingest/station_one", "{\"temp\": 1e5}");
+    for (String number : List.of("1e1000000", "9e999999999", "-1e-999999999", "1".repeat(100_000),
+        "0." + "0".repeat(100_000) + "1", "1" + "0".repeat(50_000) + "e-50000")) {
+      long started = System.nanoTime();
+      HttpResponse<String> r = bridge.postJson("/ingest/station_one", "{\"device_name\": \"e\", \"temp\": " + number + "}");
+      long millis = (System.nanoTime() - started) / 1_000_000;
+      String what = number.substring(0, Math.min(20, number.length())) + " (" + number.length() + " chars)";
+      assertEquals(400, r.statusCode(), what + ": " + r.body());
+      assertErrorBody(r, 400);
+      assertTrue(r.body().length() < 1024, what + ": a " + r.body().length() + "-character answer");
+      assertTrue(json(r).get("error").asText().contains("station_one"), what + ": " + r.body());
+      // Generous for a busy 2-core machine; before the text check these took seconds.
+      assertTrue(millis < 1000, what + " took " + millis + " ms");
+      System.out.println("NUMBER-BOMB " + what + ": " + r.statusCode() + ", " + r.body().length() + " chars, " + millis
+          + " ms");
+    }
+  }
+
+  @Test
   void errorBodiesQuoteAtMost200CharactersOfInput() throws Exception {
     String longName = "t".repeat(70_000);
     for (HttpResponse<String> r : List.of(
