@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zerobus.station.emulator.ZerobusEmulator;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -13,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -31,6 +35,8 @@ final class ConnectHarness implements AutoCloseable {
   static final String TYPED = "main.default.typed";
   /** Declared only in the emulator: the station reads its schema from the catalog API. */
   static final String FROM_CATALOG = "main.default.from_catalog";
+  /** By name: the class lives in the plugin, not on this JVM's class path. */
+  static final String CONNECTOR_CLASS = "dev.zerobus.station.connector.ZerobusSinkConnector";
 
   final ZerobusEmulator emulator;
   final EmbeddedConnectCluster connect;
@@ -42,19 +48,60 @@ final class ConnectHarness implements AutoCloseable {
         .table(FROM_CATALOG, "device_name STRING NOT NULL, temp SMALLINT, humidity BIGINT, _kafka_offset BIGINT")
         .start();
     configFile = TestTables.write(dir.resolve("station"), emulator.zerobusEndpoint(), emulator.workspaceUrl());
+    connect = startConnect(dir, workers);
+    admin = connect.kafka().createAdminClient();
+  }
+
+  /**
+   * A broker and Connect worker(s) that load the connector as users install it: the packaged plugin
+   * directory (target/plugin, made by {@code mvn package}) copied into a folder on plugin.path, found
+   * through its service entry. Neither the connector nor the Zerobus SDK is on this JVM's class path
+   * (see the failsafe settings in connector/pom.xml), so the plugin's class loader is the only one that
+   * can see them, as on a real worker.
+   */
+  static EmbeddedConnectCluster startConnect(Path dir, int workers) throws IOException {
+    Path pluginPath = installPlugin(dir.resolve("plugin-path"));
     Map<String, String> workerProps = new HashMap<>();
+    workerProps.put("plugin.path", pluginPath.toString());
     workerProps.put("plugin.discovery", "service_load"); // no classpath scan: ~4 s and ~500 MB saved
     workerProps.put("offset.flush.interval.ms", "500");
-    connect = new EmbeddedConnectCluster.Builder().name("zerobus-test").numWorkers(workers).numBrokers(1)
-        .workerProps(workerProps).build();
-    connect.start();
-    admin = connect.kafka().createAdminClient();
+    EmbeddedConnectCluster cluster = new EmbeddedConnectCluster.Builder().name("zerobus-test").numWorkers(workers)
+        .numBrokers(1).workerProps(workerProps).build();
+    cluster.start();
+    return cluster;
+  }
+
+  /** Copies the plugin directory into pluginPath/zerobus-station-connector; returns pluginPath. */
+  static Path installPlugin(Path pluginPath) throws IOException {
+    String built = System.getProperty("zerobus.plugin.dir");
+    if (built == null || !Files.isDirectory(Path.of(built, "lib"))) {
+      throw new IllegalStateException("no packaged plugin at " + built + ": run these tests with mvn verify, after package");
+    }
+    try {
+      Class.forName("com.databricks.zerobus.ZerobusException");
+      throw new IllegalStateException("the Zerobus SDK is on the test class path; the plugin must be its only source");
+    } catch (ClassNotFoundException expected) {
+      // as on a real worker
+    }
+    Path target = pluginPath.resolve("zerobus-station-connector");
+    Path source = Path.of(built);
+    try (Stream<Path> files = Files.walk(source)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Path to = target.resolve(source.relativize(f).toString());
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(to);
+        } else {
+          Files.copy(f, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
+    return pluginPath;
   }
 
   /** Settings every test connector shares: the station config, the emulator's credentials. */
   Map<String, String> connector(String topic, int tasks) {
     Map<String, String> p = new HashMap<>();
-    p.put("connector.class", ZerobusSinkConnector.class.getName());
+    p.put("connector.class", CONNECTOR_CLASS);
     p.put("tasks.max", String.valueOf(tasks));
     p.put("topics", topic);
     p.put("key.converter", "org.apache.kafka.connect.storage.StringConverter");

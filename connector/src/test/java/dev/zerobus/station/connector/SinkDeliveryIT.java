@@ -43,7 +43,7 @@ import org.apache.kafka.connect.json.JsonConverter;
 import org.junit.jupiter.api.Test;
 
 /** The connector in a real Connect worker, against the emulator: volume, every value form, bad records, bad credentials. */
-class SinkDeliveryTest extends ConnectClusterTest {
+class SinkDeliveryIT extends ConnectClusterTest {
   @Test
   void hundredThousandRecordsOverThreePartitionsAndTwoTasksLandExactlyOnce() throws Exception {
     String topic = "volume";

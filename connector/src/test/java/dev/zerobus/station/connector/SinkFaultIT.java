@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * side restarted, a task restarted, a worker added), every produced record lands, and while it
  * happens the committed offsets never pass a record that has not landed. Prints the duplicates.
  */
-class SinkFaultTest extends ConnectClusterTest {
+class SinkFaultIT extends ConnectClusterTest {
   static final int PARTITIONS = 3;
   static final int RECORDS = 20_000;
 

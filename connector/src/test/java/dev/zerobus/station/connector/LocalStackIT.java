@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
  * and everything shuts down. Needs the bridge jar and the plugin directory, which the full build
  * makes before this module's tests (mvn verify from the root).
  */
-class LocalStackTest {
+class LocalStackIT {
   @Test
   void httpAndKafkaRecordsLandAndTheStackStops() throws Exception {
     assumeTrue(Files.exists(LocalStack.BRIDGE_JAR), "build rest-bridge first: " + LocalStack.BRIDGE_JAR);

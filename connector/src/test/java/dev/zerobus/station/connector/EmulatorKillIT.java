@@ -1,0 +1,215 @@
+package dev.zerobus.station.connector;
+
+import static dev.zerobus.station.connector.ConnectHarness.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Zerobus side dies the hard way (kill -9 of the emulator process) while the connector drains a
+ * topic, stays down a while and comes back on the same ports; several times in one run, since what
+ * goes wrong here goes wrong only sometimes. The connector runs from plugin.path, so the Zerobus
+ * SDK's native threads cannot see the plugin's classes (see docs/connector.md, "Class loading").
+ * Every record must land, no class-loading error may appear in any log, and rows must flow again
+ * soon after the emulator is back. Prints the recovery time of each round.
+ */
+class EmulatorKillIT {
+  static final int PARTITIONS = 3;
+  static final int ROUNDS = Integer.getInteger("kill.rounds", 3);
+  /**
+   * Outages alternate: 5 s, which the SDK's own stream-creation retries (3 x 2 s by default) usually
+   * ride out, and 9 s, which outlasts them, so a stream creation fails while the emulator is down.
+   */
+  static final List<Duration> DOWNTIMES = List.of(Duration.ofSeconds(5), Duration.ofSeconds(9));
+  /** Generous, for a busy 2-core machine; the measured times are printed (CONNECTOR-KILL). */
+  static final Duration RECOVERY_LIMIT = Duration.ofSeconds(30);
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void everyRecordLandsAcrossRepeatedKillsOfTheZerobusProcess() throws Exception {
+    List<Throwable> uncaught = new CopyOnWriteArrayList<>();
+    Thread.UncaughtExceptionHandler previousHandler = Thread.getDefaultUncaughtExceptionHandler();
+    Thread.setDefaultUncaughtExceptionHandler((t, e) -> {
+      uncaught.add(e);
+      System.err.println("uncaught in " + t.getName() + ": " + e);
+    });
+    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+    PrintStream previousErr = System.err;
+    System.setErr(new PrintStream(new Tee(previousErr, stderr), true, StandardCharsets.UTF_8));
+    Path log = Path.of("target/connect-tests.log");
+    long logStart = Files.exists(log) ? Files.size(log) : 0;
+
+    EmulatorProcess emulator = new EmulatorProcess(dir);
+    EmbeddedConnectCluster connect = null;
+    AtomicBoolean producing = new AtomicBoolean(true);
+    AtomicInteger sent = new AtomicInteger();
+    Thread producer = null;
+    List<Duration> recoveries = new ArrayList<>();
+    try {
+      emulator.start();
+      connect = ConnectHarness.startConnect(dir, 1);
+      String topic = "kill";
+      connect.kafka().createTopic(topic, PARTITIONS);
+      KafkaProducer<byte[], byte[]> kafka = producer(connect);
+      for (int p = 0; p < PARTITIONS; p++) { // KAFKA-15591: one synchronous record per partition first
+        kafka.send(new ProducerRecord<>(topic, p, null, ConnectHarness.event("warm-" + p, p))).get();
+      }
+      Path config = TestTables.write(dir.resolve("station"), emulator.zerobusEndpoint(), emulator.workspaceUrl());
+      Map<String, String> props = new HashMap<>();
+      props.put("connector.class", ConnectHarness.CONNECTOR_CLASS);
+      props.put("tasks.max", "2");
+      props.put("topics", topic);
+      props.put("value.converter", "org.apache.kafka.connect.storage.StringConverter");
+      props.put(ZerobusSinkConfig.TOPIC_TABLES, topic + ":events");
+      props.put(ZerobusSinkConfig.CONFIG_FILE, config.toString());
+      props.put(ZerobusSinkConfig.CLIENT_ID, "emulator-client");
+      props.put(ZerobusSinkConfig.CLIENT_SECRET, "emulator-secret");
+      connect.configureConnector("kill", props);
+      connect.assertions().assertConnectorAndExactlyNumTasksAreRunning("kill", 2, "connector did not start");
+
+      producer = new Thread(() -> { // a steady backlog, so every kill lands mid-drain
+        try {
+          while (producing.get()) {
+            int from = sent.get();
+            ConnectHarness.produce(kafka, topic, PARTITIONS, from, from + 100);
+            sent.addAndGet(100);
+            Thread.sleep(50); // pacing, ~2,000 records/s
+          }
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }, "producer");
+      producer.start();
+
+      for (int round = 1; round <= ROUNDS; round++) {
+        long before = emulator.rowCount();
+        await(Duration.ofSeconds(120), "rows flowing before kill " + round, () -> emulator.rowCount() >= before + 3_000);
+        Duration downtime = DOWNTIMES.get((round - 1) % DOWNTIMES.size());
+        emulator.kill();
+        Thread.sleep(downtime.toMillis()); // the outage itself, not a synchronisation
+        emulator.start();
+        long back = System.nanoTime();
+        long atRestart = emulator.rowCount();
+        await(RECOVERY_LIMIT, "rows flowing again after restart " + round, () -> emulator.rowCount() > atRestart);
+        Duration recovery = EmulatorProcess.since(back);
+        recoveries.add(recovery);
+        System.out.printf("CONNECTOR-KILL round %d: down %d s, rows flowing again %d ms after the emulator was back%n",
+            round, downtime.toSeconds(), recovery.toMillis());
+      }
+      producing.set(false);
+      producer.join();
+      kafka.close();
+
+      int ids = sent.get();
+      List<String> missing = new ArrayList<>();
+      try {
+        await(Duration.ofSeconds(180), ids + " records landed", () -> missing(emulator, ids, missing).isEmpty());
+      } finally {
+        assertTrue(missing.isEmpty(), "missing " + missing.size() + ": " + missing.subList(0, Math.min(10, missing.size())));
+      }
+      System.out.printf("CONNECTOR-KILL %d kills: produced %d, landed %d rows, duplicates %d, recoveries %s%n",
+          ROUNDS, ids + PARTITIONS, emulator.rowCount(), emulator.rowCount() - ids - PARTITIONS,
+          recoveries.stream().map(d -> d.toMillis() + " ms").toList());
+    } finally {
+      producing.set(false);
+      if (producer != null) {
+        producer.join();
+      }
+      if (connect != null) {
+        connect.stop();
+      }
+      emulator.close();
+      System.setErr(previousErr);
+      Thread.setDefaultUncaughtExceptionHandler(previousHandler);
+    }
+    String logged = Files.exists(log) ? tail(log, logStart) : "";
+    String printed = stderr.toString(StandardCharsets.UTF_8);
+    for (String text : List.of(logged, printed, uncaught.toString())) {
+      assertTrue(!text.contains("NoClassDefFoundError") && !text.contains("ClassNotFoundException"),
+          "a class-loading error was logged:\n" + excerpt(text));
+    }
+    assertEquals(List.of(), uncaught, "exceptions escaped on some thread");
+  }
+
+  private static List<String> missing(EmulatorProcess emulator, int ids, List<String> out) {
+    Set<String> landed = emulator.deviceNames();
+    out.clear();
+    for (int i = 0; i < ids; i++) {
+      if (!landed.contains("k-" + i)) {
+        out.add("k-" + i);
+      }
+    }
+    return out;
+  }
+
+  private static KafkaProducer<byte[], byte[]> producer(EmbeddedConnectCluster connect) {
+    Map<String, Object> p = new HashMap<>();
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 40_000);
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    return connect.kafka().createProducer(p);
+  }
+
+  private static String tail(Path file, long from) throws IOException {
+    byte[] all = Files.readAllBytes(file);
+    return new String(all, (int) Math.min(from, all.length), (int) Math.max(0, all.length - from), StandardCharsets.UTF_8);
+  }
+
+  private static String excerpt(String text) {
+    int i = Math.max(text.indexOf("NoClassDefFoundError"), text.indexOf("ClassNotFoundException"));
+    return text.substring(Math.max(0, i - 2_000), Math.min(text.length(), i + 2_000));
+  }
+
+  /** Writes to both streams. */
+  private static final class Tee extends OutputStream {
+    private final OutputStream a;
+    private final OutputStream b;
+
+    Tee(OutputStream a, OutputStream b) {
+      this.a = a;
+      this.b = b;
+    }
+
+    @Override
+    public synchronized void write(int c) throws IOException {
+      a.write(c);
+      b.write(c);
+    }
+
+    @Override
+    public synchronized void write(byte[] buf, int off, int len) throws IOException {
+      a.write(buf, off, len);
+      b.write(buf, off, len);
+    }
+
+    @Override
+    public void flush() throws IOException {
+      a.flush();
+      b.flush();
+    }
+  }
+}

@@ -1,0 +1,120 @@
+package dev.zerobus.station.connector;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The Zerobus emulator as a separate process, so a test can kill it the hard way (SIGKILL, no
+ * shutdown hooks) and start it again on the same ports and data directory.
+ */
+final class EmulatorProcess implements AutoCloseable {
+  private static final Pattern DEVICE = Pattern.compile("\"device_name\":\"([^\"]*)\"");
+
+  final int grpcPort;
+  final int workspacePort;
+  final Path dataDir;
+  private final Path log;
+  private Process process;
+
+  EmulatorProcess(Path dir) throws IOException {
+    grpcPort = freePort();
+    workspacePort = freePort();
+    dataDir = Files.createDirectories(dir.resolve("landed"));
+    log = dir.resolve("emulator.log");
+  }
+
+  String zerobusEndpoint() {
+    return "http://127.0.0.1:" + grpcPort;
+  }
+
+  String workspaceUrl() {
+    return "http://127.0.0.1:" + workspacePort;
+  }
+
+  /** Starts the emulator and waits until both its ports take connections. */
+  void start() throws IOException, InterruptedException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    process = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+        "dev.zerobus.station.emulator.EmulatorMain", "--host", "127.0.0.1", "--grpc-port", String.valueOf(grpcPort),
+        "--workspace-port", String.valueOf(workspacePort), "--admin-port", "-1", "--data-dir", dataDir.toString())
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!(listening(grpcPort) && listening(workspacePort))) {
+      if (!process.isAlive() || System.nanoTime() > deadline) {
+        throw new IllegalStateException("emulator did not start; see " + log);
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  /** kill -9: no shutdown hook, no flush, open connections reset. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /** Rows landed so far (every line, duplicates included). */
+  long rowCount() {
+    return lines().size();
+  }
+
+  /** The device names of the landed rows; a line torn by a kill counts as nothing. */
+  Set<String> deviceNames() {
+    Set<String> out = new HashSet<>();
+    for (String line : lines()) {
+      Matcher m = DEVICE.matcher(line);
+      while (m.find()) {
+        out.add(m.group(1));
+      }
+    }
+    return out;
+  }
+
+  private List<String> lines() {
+    Path file = dataDir.resolve(ConnectHarness.EVENTS + ".jsonl");
+    try {
+      return Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static boolean listening(int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  static Duration since(long nanos) {
+    return Duration.ofNanos(System.nanoTime() - nanos);
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process != null) {
+      kill();
+    }
+  }
+}
