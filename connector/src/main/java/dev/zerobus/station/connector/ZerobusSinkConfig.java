@@ -40,6 +40,7 @@ public final class ZerobusSinkConfig extends AbstractConfig {
   public static final String WORKSPACE_ID = "zerobus.workspace.id";
   public static final String CLIENT_ID = "zerobus.client.id";
   public static final String CLIENT_SECRET = "zerobus.client.secret";
+  public static final String VALIDATE_CREDENTIALS = "validate.credentials";
   public static final String TOPIC_TABLES = "topic.tables";
   public static final String TOPIC_TABLE_REGEX = "topic.table.regex";
   public static final String TOPIC_TABLE_REPLACEMENT = "topic.table.replacement";
@@ -112,6 +113,12 @@ public final class ZerobusSinkConfig extends AbstractConfig {
         "Service principal secret. Empty: the worker's DATABRICKS_CLIENT_SECRET environment variable. "
             + "Prefer a config provider reference such as ${env:DATABRICKS_CLIENT_SECRET}; it is never logged.",
         GROUP_ZEROBUS, ++order, Width.MEDIUM, "Client secret");
+    def.define(VALIDATE_CREDENTIALS, Type.BOOLEAN, false, Importance.LOW,
+        "When the connector config is validated (by the REST API's validate call and when a connector is created or "
+            + "updated), also fetch an OAuth token from the workspace with these credentials; a refusal is reported on "
+            + "zerobus.client.secret, an unreachable workspace on zerobus.workspace.url. Needs the worker that "
+            + "validates to reach the workspace.",
+        GROUP_ZEROBUS, ++order, Width.SHORT, "Check credentials on validation");
 
     order = 0;
     def.define(TOPIC_TABLES, Type.LIST, "", new TopicTablesValidator(), Importance.MEDIUM,

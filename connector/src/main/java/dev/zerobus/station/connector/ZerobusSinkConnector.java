@@ -1,7 +1,10 @@
 package dev.zerobus.station.connector;
 
+import dev.zerobus.station.core.Credentials;
 import dev.zerobus.station.core.Env;
+import dev.zerobus.station.core.TableRegistry;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.Config;
@@ -51,30 +54,95 @@ public class ZerobusSinkConnector extends SinkConnector {
   }
 
   /**
-   * Beyond each setting's own validator: exactly one of the config file and the inline JSON, and
-   * the tables it names must load (schemas parse and agree), reported on the setting at fault.
+   * Beyond each setting's own validator, everything that can be checked before a task starts, all
+   * reported at once, each on the setting at fault: exactly one of the config file and the inline
+   * JSON; the tables it names must load (schemas parse and agree); credentials must be given; every
+   * table in topic.tables must exist and every listed topic must route to one. With
+   * validate.credentials=true, a token is fetched with the credentials too.
    */
   @Override
   public Config validate(Map<String, String> connectorConfigs) {
     Config config = super.validate(connectorConfigs);
-    ConfigValue file = find(config, ZerobusSinkConfig.CONFIG_FILE);
-    boolean clean = config.configValues().stream().allMatch(v -> v.errorMessages().isEmpty());
-    if (!clean || file == null) {
+    // Settings that failed their own validators fall back to their defaults here, so the checks
+    // below still run and report their own findings.
+    Map<String, String> usable = new HashMap<>(connectorConfigs);
+    config.configValues().stream().filter(v -> !v.errorMessages().isEmpty()).forEach(v -> usable.remove(v.name()));
+    ZerobusSinkConfig parsed;
+    try {
+      parsed = new ZerobusSinkConfig(usable);
+    } catch (org.apache.kafka.common.config.ConfigException e) {
+      error(config, ZerobusSinkConfig.CONFIG_FILE, e.getMessage());
       return config;
     }
+    Env env = StationSetup.env(parsed);
+    Credentials credentials = null;
     try {
-      ZerobusSinkConfig parsed = new ZerobusSinkConfig(connectorConfigs);
-      Env env = StationSetup.env(parsed);
-      StationSetup.registry(parsed, env);
-    } catch (org.apache.kafka.common.config.ConfigException e) {
-      file.addErrorMessage(e.getMessage());
+      credentials = Credentials.from(env);
     } catch (dev.zerobus.station.core.ConfigException e) {
-      String blamed = connectorConfigs.getOrDefault(ZerobusSinkConfig.CONFIG_FILE, "").isBlank()
+      if (env.get(Credentials.CLIENT_ID).isEmpty()) {
+        error(config, ZerobusSinkConfig.CLIENT_ID, "no client id: set " + ZerobusSinkConfig.CLIENT_ID
+            + " (or DATABRICKS_CLIENT_ID in the environment of every worker)");
+      }
+      if (env.get(Credentials.CLIENT_SECRET).isEmpty()) {
+        error(config, ZerobusSinkConfig.CLIENT_SECRET, "no client secret: set " + ZerobusSinkConfig.CLIENT_SECRET
+            + " (or DATABRICKS_CLIENT_SECRET in the environment of every worker)");
+      }
+    }
+    TableRegistry registry;
+    try {
+      registry = StationSetup.registry(parsed, env);
+    } catch (dev.zerobus.station.core.ConfigException e) {
+      String blamed = parsed.getString(ZerobusSinkConfig.CONFIG_FILE).isBlank()
           ? ZerobusSinkConfig.CONFIG_JSON : ZerobusSinkConfig.CONFIG_FILE;
-      ConfigValue target = find(config, blamed);
-      (target == null ? file : target).addErrorMessage(e.getMessage());
+      error(config, blamed, e.getMessage());
+      return config;
+    }
+    checkRoutes(config, connectorConfigs, parsed, registry);
+    if (credentials != null && parsed.getBoolean(ZerobusSinkConfig.VALIDATE_CREDENTIALS)) {
+      String workspace = registry.config().databricks().workspaceUrl();
+      TokenCheck.Problem p = TokenCheck.fetch(workspace, credentials);
+      if (p != null) {
+        error(config, p.unreachable() ? ZerobusSinkConfig.WORKSPACE_URL : ZerobusSinkConfig.CLIENT_SECRET, p.message());
+      }
     }
     return config;
+  }
+
+  /** Every explicit route must name a table, and every listed topic must reach one. */
+  private static void checkRoutes(Config config, Map<String, String> props, ZerobusSinkConfig parsed,
+      TableRegistry registry) {
+    Map<String, String> explicit = parsed.topicTables();
+    explicit.forEach((topic, table) -> {
+      if (registry.find(table).isEmpty()) {
+        error(config, ZerobusSinkConfig.TOPIC_TABLES, "topic " + topic + " is routed to table '" + table
+            + "', which the station config does not have (tables: " + registry.keys() + ")");
+      }
+    });
+    TableRouter router = new TableRouter(explicit, parsed.getString(ZerobusSinkConfig.TOPIC_TABLE_REGEX),
+        parsed.getString(ZerobusSinkConfig.TOPIC_TABLE_REPLACEMENT), registry);
+    for (String topic : props.getOrDefault("topics", "").split(",")) {
+      topic = topic.trim();
+      if (topic.isEmpty() || explicit.containsKey(topic) || router.definition(topic) != null) {
+        continue;
+      }
+      String table = router.route(topic);
+      if (!table.equals(topic)) {
+        error(config, ZerobusSinkConfig.TOPIC_TABLE_REGEX, "topic " + topic + " matches the regex and becomes table '"
+            + table + "' (" + ZerobusSinkConfig.TOPIC_TABLE_REPLACEMENT + "), which the station config does not have"
+            + " (tables: " + registry.keys() + ")");
+      } else {
+        error(config, ZerobusSinkConfig.TOPIC_TABLES, "topic " + topic + " has no route and there is no table named '"
+            + topic + "' (tables: " + registry.keys() + "); add " + topic + ":<table key> to "
+            + ZerobusSinkConfig.TOPIC_TABLES);
+      }
+    }
+  }
+
+  private static void error(Config config, String name, String message) {
+    ConfigValue v = find(config, name);
+    if (v != null) {
+      v.addErrorMessage(message);
+    }
   }
 
   private static ConfigValue find(Config config, String name) {

@@ -9,6 +9,7 @@ import dev.zerobus.station.core.EncoderOptions;
 import dev.zerobus.station.core.Env;
 import dev.zerobus.station.core.StationConfig;
 import dev.zerobus.station.core.TableRegistry;
+import dev.zerobus.station.emulator.ZerobusEmulator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -69,6 +70,78 @@ class ZerobusSinkConfigTest {
         TestTables.TYPED_PROTO.replace("optional int64 ts = 2;", "optional string ts = 2;"));
     String message = errors(connector.validate(props(config)), ZerobusSinkConfig.CONFIG_FILE).get(0);
     assertTrue(message.contains("typed") && message.contains("ts") && message.contains("config.json"), message);
+  }
+
+  private static boolean clean(Config config) {
+    return config.configValues().stream().allMatch(v -> v.errorMessages().isEmpty());
+  }
+
+  @Test
+  void validateReportsEveryProblemAtOnce() throws Exception {
+    Path config = TestTables.write(dir, "http://127.0.0.1:1", "http://127.0.0.1:2");
+    ZerobusSinkConnector connector = new ZerobusSinkConnector();
+
+    Map<String, String> unknownTable = props(config);
+    unknownTable.put("topics", "station_one");
+    unknownTable.put(ZerobusSinkConfig.TOPIC_TABLES, "station_one:no_such_table");
+    String message = errors(connector.validate(unknownTable), ZerobusSinkConfig.TOPIC_TABLES).get(0);
+    assertTrue(message.contains("no_such_table") && message.contains("station_one"), message);
+
+    Map<String, String> regexNowhere = props(config);
+    regexNowhere.put("topics", "db.typed,db.nothing");
+    regexNowhere.put(ZerobusSinkConfig.TOPIC_TABLE_REGEX, "db\\.(.*)");
+    Config result = connector.validate(regexNowhere);
+    assertEquals(1, errors(result, ZerobusSinkConfig.TOPIC_TABLE_REGEX).size(), result.configValues().toString());
+    assertTrue(errors(result, ZerobusSinkConfig.TOPIC_TABLE_REGEX).get(0).contains("'nothing'"));
+
+    Map<String, String> noRoute = props(config);
+    noRoute.put("topics", "events,unrouted");
+    message = errors(connector.validate(noRoute), ZerobusSinkConfig.TOPIC_TABLES).get(0);
+    assertTrue(message.contains("unrouted:<table key>"), message);
+
+    Map<String, String> several = props(dir.resolve("missing/config.json"));
+    several.put(ZerobusSinkConfig.TOPIC_TABLE_REGEX, "(unclosed");
+    result = connector.validate(several);
+    assertTrue(errors(result, ZerobusSinkConfig.TOPIC_TABLE_REGEX).get(0).contains("regular expression"));
+    message = errors(result, ZerobusSinkConfig.CONFIG_FILE).get(0);
+    assertTrue(message.contains("missing") && message.contains("config.json"), message);
+
+    org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("DATABRICKS_CLIENT_ID") == null
+        && System.getenv("DATABRICKS_CLIENT_SECRET") == null, "the environment supplies credentials");
+    Map<String, String> noCredentials = props(config);
+    noCredentials.remove(ZerobusSinkConfig.CLIENT_ID);
+    noCredentials.remove(ZerobusSinkConfig.CLIENT_SECRET);
+    noCredentials.put(ZerobusSinkConfig.TOPIC_TABLES, "events:no_such_table");
+    result = connector.validate(noCredentials);
+    assertTrue(errors(result, ZerobusSinkConfig.CLIENT_ID).get(0).contains("no client id"));
+    assertTrue(errors(result, ZerobusSinkConfig.CLIENT_SECRET).get(0).contains("no client secret"));
+    assertTrue(errors(result, ZerobusSinkConfig.TOPIC_TABLES).get(0).contains("no_such_table"));
+  }
+
+  @Test
+  void validateCanFetchATokenWithTheCredentials() throws Exception {
+    try (ZerobusEmulator emulator = ZerobusEmulator.builder().grpcPort(0).workspacePort(0).adminPort(-1)
+        .dataDir(dir.resolve("landed")).start()) {
+      Path config = TestTables.write(dir.resolve("station"), emulator.zerobusEndpoint(), emulator.workspaceUrl());
+      ZerobusSinkConnector connector = new ZerobusSinkConnector();
+      Map<String, String> p = props(config);
+      p.put(ZerobusSinkConfig.CLIENT_ID, emulator.clientId());
+      p.put(ZerobusSinkConfig.CLIENT_SECRET, emulator.clientSecret());
+      p.put(ZerobusSinkConfig.VALIDATE_CREDENTIALS, "true");
+      assertTrue(clean(connector.validate(p)));
+
+      p.put(ZerobusSinkConfig.CLIENT_SECRET, "wrong");
+      Config result = connector.validate(p);
+      String message = errors(result, ZerobusSinkConfig.CLIENT_SECRET).get(0);
+      assertTrue(message.contains("refused") && message.contains("401") && !message.contains("wrong"), message);
+
+      p.put(ZerobusSinkConfig.VALIDATE_CREDENTIALS, "false");
+      assertTrue(clean(connector.validate(p)), "no live check unless asked for");
+
+      p.put(ZerobusSinkConfig.VALIDATE_CREDENTIALS, "true");
+      p.put(ZerobusSinkConfig.WORKSPACE_URL, "http://127.0.0.1:1");
+      assertTrue(errors(connector.validate(p), ZerobusSinkConfig.WORKSPACE_URL).get(0).contains("cannot fetch"));
+    }
   }
 
   @Test
