@@ -54,7 +54,7 @@ final class ConnectorBench {
             Map.of("value.converter", "org.apache.kafka.connect.storage.StringConverter"), partitions, n));
         results.add(through(connect, emulator, config, "map_json", "JsonConverter, schemaless (Map)",
             Map.of("value.converter", "org.apache.kafka.connect.json.JsonConverter",
-                "value.converter.schemas.enable", "false"), partitions, n));
+                "value.converter.schemas.enable", "false", "map.integers", "accept"), partitions, n));
       } finally {
         connect.stop();
       }

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
@@ -35,14 +36,32 @@ import org.apache.kafka.connect.sink.SinkRecord;
 final class RecordConverter {
   private final ValueFormat format;
   private final Map<MetadataKind, String> metadataColumns;
+  private final boolean rejectMapIntegers;
+  private final boolean failEmpty;
+  private final Consumer<String> emptySeen;
   private final Map<String, List<MetadataColumn>> metadataByTable = new ConcurrentHashMap<>();
 
   /** A metadata column the table really has. */
   private record MetadataColumn(MetadataKind kind, FieldDescriptor field, LogicalType logical) {}
 
+  /** Takes integers in Map values and lands empty values (for tests of the encoding alone). */
   RecordConverter(ValueFormat format, Map<MetadataKind, String> metadataColumns) {
+    this(format, metadataColumns, false, false, table -> { });
+  }
+
+  /**
+   * @param rejectMapIntegers refuse Map values holding integers: they come from JsonConverter with
+   *     schemas.enable=false, which wraps integers beyond 64 bits into wrong numbers without an error
+   * @param failEmpty refuse values that set no column (such as {@code {}}) instead of landing an all-NULL row
+   * @param emptySeen told the table of every value that sets no column
+   */
+  RecordConverter(ValueFormat format, Map<MetadataKind, String> metadataColumns, boolean rejectMapIntegers,
+      boolean failEmpty, Consumer<String> emptySeen) {
     this.format = format;
     this.metadataColumns = Map.copyOf(metadataColumns);
+    this.rejectMapIntegers = rejectMapIntegers;
+    this.failEmpty = failEmpty;
+    this.emptySeen = emptySeen;
   }
 
   /** @throws EncodeException naming the table and field when the value does not fit the table */
@@ -52,11 +71,16 @@ final class RecordConverter {
     Object value = record.value();
     if (value instanceof Struct struct) {
       Map<String, Object> map = structToMap(struct);
+      checkEmpty(noValues(map), table);
       addMetadata(map, metadata, record);
       return encoder.encodeValue(map);
     }
     if (value instanceof Map<?, ?> m) {
       Map<String, Object> map = plainMap(m);
+      if (rejectMapIntegers) {
+        checkNoIntegers(map, null, table);
+      }
+      checkEmpty(noValues(map), table);
       if (!metadata.isEmpty()) {
         map = new LinkedHashMap<>(map);
         addMetadata(map, metadata, record);
@@ -77,6 +101,7 @@ final class RecordConverter {
           + (value == null ? "null" : value.getClass().getName())
           + " (expected Struct, Map, String or byte[]; check the worker's value.converter)");
     }
+    checkEmpty(encoded.length == 0, table);
     if (metadata.isEmpty()) {
       return encoded;
     }
@@ -87,6 +112,51 @@ final class RecordConverter {
     System.arraycopy(encoded, 0, out, 0, encoded.length);
     System.arraycopy(tail, 0, out, encoded.length, tail.length);
     return out;
+  }
+
+  private void checkEmpty(boolean empty, TableDefinition table) throws EncodeException {
+    if (!empty) {
+      return;
+    }
+    emptySeen.accept(table.key());
+    if (failEmpty) {
+      throw new EncodeException(table.key(), null, "the value sets no column (e.g. {}), which would land as a row of"
+          + " NULLs; empty.values=fail");
+    }
+  }
+
+  private static boolean noValues(Map<?, ?> map) {
+    for (Object v : map.values()) {
+      if (v != null) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * JsonConverter with schemas.enable=false turns a JSON integer beyond 64 bits into a wrong Long
+   * (12345678901234567890 becomes -6101065172474983726), so no integer of such a value can be
+   * trusted: the value is refused, naming the field, unless map.integers=accept.
+   */
+  private static void checkNoIntegers(Object v, String path, TableDefinition table) throws EncodeException {
+    if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte
+        || v instanceof java.math.BigInteger) {
+      throw new EncodeException(table.key(), path, "an integer in a schemaless Map value cannot be trusted: "
+          + "JsonConverter with schemas.enable=false silently wraps integers beyond 64 bits (12345678901234567890 "
+          + "arrives as -6101065172474983726). Use value.converter=org.apache.kafka.connect.storage.StringConverter "
+          + "(the same JSON, checked strictly), or set map.integers=accept if no producer sends such integers");
+    }
+    if (v instanceof Map<?, ?> m) {
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        checkNoIntegers(e.getValue(), path == null ? String.valueOf(e.getKey()) : path + "." + e.getKey(), table);
+      }
+    } else if (v instanceof Collection<?> c) {
+      int i = 0;
+      for (Object item : c) {
+        checkNoIntegers(item, (path == null ? "" : path) + "[" + i++ + "]", table);
+      }
+    }
   }
 
   private boolean isJson(byte[] bytes) {

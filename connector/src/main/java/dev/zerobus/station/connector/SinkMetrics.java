@@ -25,6 +25,7 @@ final class SinkMetrics {
     final LongAdder acked = new LongAdder();
     final LongAdder deadLettered = new LongAdder();
     final LongAdder skipped = new LongAdder();
+    final LongAdder empty = new LongAdder();
     final AtomicLong lastAckMillis = new AtomicLong(-1);
   }
 
@@ -54,7 +55,10 @@ final class SinkMetrics {
       gauge("records-acked-total", "Records Zerobus acknowledged as durable.", tags, c.acked::sum);
       gauge("records-dead-lettered-total", "Records sent to the dead-letter queue (or skipped as errors).", tags,
           c.deadLettered::sum);
-      gauge("records-skipped-total", "Records with a null value, skipped.", tags, c.skipped::sum);
+      gauge("records-skipped-total", "Records with a null value (tombstones), skipped (null.values=ignore).", tags,
+          c.skipped::sum);
+      gauge("records-empty-total", "Values that set no column, such as {} (landed or refused, per empty.values).",
+          tags, c.empty::sum);
       gauge("ack-lag-records", "Records handed to Zerobus and not yet acknowledged.", tags,
           () -> c.ingested.sum() - c.acked.sum());
       gauge("last-ack-age-ms", "Milliseconds since the last acknowledgement; -1 before the first.", tags, () -> {
@@ -104,7 +108,30 @@ final class SinkMetrics {
   }
 
   void skipped(String table) {
-    counters(table).skipped.increment();
+    LongAdder n = counters(table).skipped;
+    if (n.sum() == 0) {
+      log.info("table {}: skipping records with a null value (tombstones, null.values=ignore); counted in"
+          + " records-skipped-total", table);
+    }
+    n.increment();
+  }
+
+  void empty(String table) {
+    LongAdder n = counters(table).empty;
+    if (n.sum() == 0) {
+      log.info("table {}: a value set no column (such as an empty JSON object); counted in records-empty-total (empty.values decides"
+          + " whether such values land as rows of NULLs)", table);
+    }
+    n.increment();
+  }
+
+  /** One line per table that skipped tombstones or saw empty values, for the log at stop. */
+  void logTotals() {
+    tables.forEach((table, c) -> {
+      if (c.skipped.sum() > 0 || c.empty.sum() > 0) {
+        log.info("table {}: {} tombstones skipped, {} empty values", table, c.skipped.sum(), c.empty.sum());
+      }
+    });
   }
 
   TableCounters counters(String table) {
@@ -116,6 +143,7 @@ final class SinkMetrics {
   }
 
   void close() {
+    logTotals();
     if (registry == null) {
       return;
     }

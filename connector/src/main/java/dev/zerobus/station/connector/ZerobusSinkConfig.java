@@ -49,6 +49,9 @@ public final class ZerobusSinkConfig extends AbstractConfig {
   public static final String UNKNOWN_FIELDS = "unknown.fields";
   public static final String STRING_MAX_LENGTH = "string.max.length";
   public static final String METADATA_COLUMNS = "metadata.columns";
+  public static final String EMPTY_VALUES = "empty.values";
+  public static final String MAP_INTEGERS = "map.integers";
+  public static final String DEFAULT_METADATA_COLUMNS = "topic:_kafka_topic,partition:_kafka_partition,offset:_kafka_offset";
   public static final String FLUSH_ON_COMMIT = "flush.on.commit";
   public static final String FLUSH_TIMEOUT_MS = "flush.timeout.ms";
   public static final String RETRY_BACKOFF_MS = "retry.backoff.ms";
@@ -140,8 +143,8 @@ public final class ZerobusSinkConfig extends AbstractConfig {
             + "Struct values (any converter with schemas) and Map values (schemaless JSON) need no setting.",
         GROUP_RECORDS, ++order, Width.SHORT, "Value format", enumRecommender(ValueFormat.values()));
     def.define(NULL_VALUES, Type.STRING, "ignore", enumValidator(NullValues.values()), Importance.MEDIUM,
-        "Records with a null value (tombstones): ignore them (their offsets are committed) or fail them "
-            + "(dead-letter queue or task failure, per errors.tolerance).",
+        "Records with a null value (tombstones): ignore them (their offsets are committed; counted in "
+            + "records-skipped-total) or fail them (dead-letter queue or task failure, per errors.tolerance).",
         GROUP_RECORDS, ++order, Width.SHORT, "Null values", enumRecommender(NullValues.values()));
     def.define(UNKNOWN_FIELDS, Type.STRING, "reject", ConfigDef.ValidString.in("reject", "ignore"), Importance.MEDIUM,
         "A value field the table has no column for: reject the record, or ignore the field.",
@@ -149,12 +152,25 @@ public final class ZerobusSinkConfig extends AbstractConfig {
     def.define(STRING_MAX_LENGTH, Type.INT, 0, Range.atLeast(0), Importance.LOW,
         "Longest string value taken, in characters; 0 means no limit.",
         GROUP_RECORDS, ++order, Width.SHORT, "String length limit");
-    def.define(METADATA_COLUMNS, Type.LIST, "", new MetadataColumnsValidator(), Importance.MEDIUM,
+    def.define(METADATA_COLUMNS, Type.LIST, DEFAULT_METADATA_COLUMNS, new MetadataColumnsValidator(), Importance.MEDIUM,
         "Kafka metadata written into columns, for downstream deduplication: kind:column pairs, kinds "
-            + "topic, partition, offset, timestamp, key. E.g. topic:_kafka_topic,partition:_kafka_partition,"
-            + "offset:_kafka_offset. A column is filled only in tables that have it; the value's own field of "
-            + "that name is overwritten.",
+            + "topic, partition, offset, timestamp, key. A column is filled only in tables that have it (so the "
+            + "default costs nothing for tables without these columns); the value's own field of that name is "
+            + "overwritten. With topic, partition and offset columns every row names its Kafka record, so the "
+            + "duplicates at-least-once delivery can bring are removed downstream (docs/connector.md). Empty: none.",
         GROUP_RECORDS, ++order, Width.LONG, "Metadata columns", enumRecommender(MetadataKind.values()));
+    def.define(EMPTY_VALUES, Type.STRING, "land", ConfigDef.ValidString.in("land", "fail"), Importance.LOW,
+        "A value that sets no column, such as {} (or only nulls): land it as a row of NULLs (plus any metadata "
+            + "columns), or fail it (dead-letter queue or task failure, per errors.tolerance). Counted either way "
+            + "in records-empty-total.",
+        GROUP_RECORDS, ++order, Width.SHORT, "Empty values", recommender(List.of("land", "fail")));
+    def.define(MAP_INTEGERS, Type.STRING, "reject", ConfigDef.ValidString.in("reject", "accept"), Importance.MEDIUM,
+        "Map values come from JsonConverter with schemas.enable=false, which turns integers beyond 64 bits into wrong "
+            + "numbers without an error (12345678901234567890 arrives as -6101065172474983726). reject: a Map value "
+            + "holding an integer is refused (dead-letter queue or task failure), since none of its integers can be "
+            + "trusted; use StringConverter or ByteArrayConverter instead, which keep the JSON text for the strict "
+            + "encoder. accept: write them, for producers known never to send such integers.",
+        GROUP_RECORDS, ++order, Width.SHORT, "Integers in Map values", recommender(List.of("reject", "accept")));
 
     order = 0;
     def.define(FLUSH_ON_COMMIT, Type.BOOLEAN, true, Importance.MEDIUM,
@@ -162,13 +178,17 @@ public final class ZerobusSinkConfig extends AbstractConfig {
             + "flush.timeout.ms for the records put so far to become durable, so the commit covers them. "
             + "Off: commit only what is already durable, never waiting.",
         GROUP_DELIVERY, ++order, Width.SHORT, "Flush on commit");
-    def.define(FLUSH_TIMEOUT_MS, Type.LONG, 30_000L, Range.atLeast(0), Importance.LOW,
-        "The longest an offset commit waits for acknowledgements; what is not durable by then is committed "
-            + "at the next commit (or read again by the partition's next owner).",
+    def.define(FLUSH_TIMEOUT_MS, Type.LONG, 2_000L, Range.atLeast(0), Importance.LOW,
+        "The longest an offset commit waits for acknowledgements, and the longest the task's stop waits for its "
+            + "streams to close; what is not durable by then is committed at the next commit (or read again by the "
+            + "partition's next owner). A stopping task gets task.shutdown.graceful.timeout.ms (5 s by default) for "
+            + "both, and a commit offset.flush.timeout.ms (5 s): keep twice this value below the first and this "
+            + "value below the second, or raise those worker settings with it.",
         GROUP_DELIVERY, ++order, Width.SHORT, "Flush timeout (ms)");
     def.define(RETRY_BACKOFF_MS, Type.LONG, 1_000L, Range.atLeast(0), Importance.LOW,
-        "When Zerobus cannot take records now (stream being replaced, in-flight limit reached), the pause before "
-            + "Connect hands the same records to the task again.",
+        "When Zerobus cannot take records now (stream being replaced, in-flight and queue limits reached), the "
+            + "partitions concerned are paused this long and then read again from the first record not taken "
+            + "(logged once per episode as a WARN, not as an error).",
         GROUP_DELIVERY, ++order, Width.SHORT, "Retry backoff (ms)");
 
     // Core's stream settings, with their defaults, bounds and docs, under the same keys as the bridge's options.
@@ -201,6 +221,14 @@ public final class ZerobusSinkConfig extends AbstractConfig {
 
   public NullValues nullValues() {
     return NullValues.valueOf(getString(NULL_VALUES).toUpperCase(Locale.ROOT));
+  }
+
+  public boolean rejectMapIntegers() {
+    return getString(MAP_INTEGERS).equalsIgnoreCase("reject");
+  }
+
+  public boolean failEmptyValues() {
+    return getString(EMPTY_VALUES).equalsIgnoreCase("fail");
   }
 
   public boolean ignoreUnknownFields() {

@@ -18,6 +18,7 @@ import org.apache.kafka.connect.sink.SinkConnector;
  * settings; Connect spreads the partitions over them.
  */
 public class ZerobusSinkConnector extends SinkConnector {
+  private static final String JSON_CONVERTER = "org.apache.kafka.connect.json.JsonConverter";
   private Map<String, String> props;
 
   @Override
@@ -98,6 +99,14 @@ public class ZerobusSinkConnector extends SinkConnector {
       return config;
     }
     checkRoutes(config, connectorConfigs, parsed, registry);
+    if (JSON_CONVERTER.equals(connectorConfigs.get("value.converter"))
+        && "false".equalsIgnoreCase(connectorConfigs.getOrDefault("value.converter.schemas.enable", "true").trim())
+        && parsed.rejectMapIntegers()) {
+      error(config, ZerobusSinkConfig.MAP_INTEGERS, "value.converter is JsonConverter with schemas.enable=false, which"
+          + " silently wraps integers beyond 64 bits, so every value holding an integer would be refused: use "
+          + "org.apache.kafka.connect.storage.StringConverter (the same JSON, checked strictly), or set "
+          + ZerobusSinkConfig.MAP_INTEGERS + "=accept if no producer sends such integers");
+    }
     if (credentials != null && parsed.getBoolean(ZerobusSinkConfig.VALIDATE_CREDENTIALS)) {
       String workspace = registry.config().databricks().workspaceUrl();
       TokenCheck.Problem p = TokenCheck.fetch(workspace, credentials);

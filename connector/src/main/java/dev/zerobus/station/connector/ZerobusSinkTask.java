@@ -47,11 +47,11 @@ public class ZerobusSinkTask extends SinkTask {
     StreamManager streams = new StreamManager(registry, credentials, config.streamSettings());
     TableRouter router = new TableRouter(config.topicTables(), config.getString(ZerobusSinkConfig.TOPIC_TABLE_REGEX),
         config.getString(ZerobusSinkConfig.TOPIC_TABLE_REPLACEMENT), registry);
-    RecordConverter converter = new RecordConverter(config.valueFormat(), config.metadataColumns());
+    SinkMetrics counters = metrics;
+    RecordConverter converter = new RecordConverter(config.valueFormat(), config.metadataColumns(),
+        config.rejectMapIntegers(), config.failEmptyValues(), counters::empty);
     boolean tolerate = "all".equalsIgnoreCase(props.getOrDefault("errors.tolerance", "none").trim());
-    long backoff = config.getLong(ZerobusSinkConfig.RETRY_BACKOFF_MS);
-    writer = new ZerobusWriter(config, streams, router, converter, deadLetters(), tolerate, metrics,
-        () -> context.timeout(backoff));
+    writer = new ZerobusWriter(config, streams, router, converter, deadLetters(), tolerate, metrics, flow());
     log.info("Zerobus sink task started: tables {}", registry.keys());
   }
 
@@ -85,6 +85,30 @@ public class ZerobusSinkTask extends SinkTask {
     if (metrics != null) {
       metrics.close();
     }
+  }
+
+  private ZerobusWriter.Flow flow() {
+    return new ZerobusWriter.Flow() {
+      @Override
+      public void rewind(TopicPartition tp, long offset) {
+        context.offset(tp, offset);
+      }
+
+      @Override
+      public void pause(TopicPartition tp) {
+        context.pause(tp);
+      }
+
+      @Override
+      public void resume(Collection<TopicPartition> tps) {
+        context.resume(tps.toArray(new TopicPartition[0]));
+      }
+
+      @Override
+      public void wakeAfter(long millis) {
+        context.timeout(millis);
+      }
+    };
   }
 
   private ErrantRecordReporter deadLetters() {

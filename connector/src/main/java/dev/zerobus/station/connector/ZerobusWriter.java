@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +29,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.DataException;
-import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.sink.ErrantRecordReporter;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.slf4j.Logger;
@@ -66,17 +66,45 @@ final class ZerobusWriter implements AutoCloseable {
   private final ConcurrentLinkedQueue<Refused> refused = new ConcurrentLinkedQueue<>();
   private final Map<TopicPartition, PartitionOffsets> partitions = new ConcurrentHashMap<>();
   private final AtomicReference<ConnectException> failure = new AtomicReference<>();
-  private final Runnable requestRetry;
+  private final Flow flow;
+  /** Partitions paused because Zerobus could not take their records; resumed at resumeAt (task thread only). */
+  private final Set<TopicPartition> paused = new HashSet<>();
+  private long resumeAt;
+  private Backpressure episode;
+
+  /** What the writer asks of Connect's consumer: the task's {@code SinkTaskContext}. */
+  interface Flow {
+    /** Read this partition again from this offset. */
+    void rewind(TopicPartition tp, long offset);
+
+    void pause(TopicPartition tp);
+
+    void resume(Collection<TopicPartition> tps);
+
+    /** Poll again within this time, even with every partition paused. */
+    void wakeAfter(long millis);
+  }
+
+  /**
+   * One stretch of time in which Zerobus could not always take records: logged once when it starts
+   * and once when it ends, which is after ten backoffs without a refusal.
+   */
+  private static final class Backpressure {
+    final long started = System.nanoTime();
+    final Set<TopicPartition> partitions = new HashSet<>();
+    long lastRefusal = started;
+    int retries;
+  }
 
   ZerobusWriter(ZerobusSinkConfig config, StreamManager streams, TableRouter router, RecordConverter converter,
-      ErrantRecordReporter deadLetters, boolean tolerateBadRecords, SinkMetrics metrics, Runnable requestRetry) {
+      ErrantRecordReporter deadLetters, boolean tolerateBadRecords, SinkMetrics metrics, Flow flow) {
     this.streams = streams;
     this.router = router;
     this.converter = converter;
     this.deadLetters = deadLetters;
     this.tolerateBadRecords = tolerateBadRecords;
     this.metrics = metrics;
-    this.requestRetry = requestRetry;
+    this.flow = flow;
     this.nullValues = config.nullValues();
     this.flushOnCommit = config.getBoolean(ZerobusSinkConfig.FLUSH_ON_COMMIT);
     this.flushTimeout = Duration.ofMillis(config.getLong(ZerobusSinkConfig.FLUSH_TIMEOUT_MS));
@@ -125,69 +153,129 @@ final class ZerobusWriter implements AutoCloseable {
   void write(Collection<SinkRecord> records) {
     throwIfFailed();
     deadLetterRefused();
+    resumeIfDue();
     metrics.put(records.size());
     Map<TopicPartition, Chunk> open = new LinkedHashMap<>();
-    try {
-      for (SinkRecord r : records) {
-        TopicPartition tp = new TopicPartition(r.topic(), r.kafkaPartition());
-        PartitionOffsets offsets = partition(tp);
-        if (offsets.alreadyHandled(r.kafkaOffset())) {
-          continue;
-        }
-        TableDefinition def = router.definition(r.topic());
-        if (def == null) {
-          send(open.remove(tp));
+    Set<TopicPartition> held = new HashSet<>();
+    for (SinkRecord r : records) {
+      TopicPartition tp = new TopicPartition(r.topic(), r.kafkaPartition());
+      if (held.contains(tp)) {
+        continue; // read again from the refused batch on, after the backoff
+      }
+      PartitionOffsets offsets = partition(tp);
+      if (offsets.alreadyHandled(r.kafkaOffset())) {
+        continue;
+      }
+      TableDefinition def = router.definition(r.topic());
+      if (def == null) {
+        if (send(open.remove(tp), held)) {
           reject(r, offsets, null, "topic " + r.topic() + " routes to table '" + router.route(r.topic())
               + "', which is not in the station config (tables: " + streams.registry().keys() + ")");
-          continue;
         }
-        String table = def.key();
-        if (r.value() == null) {
-          send(open.remove(tp));
+        continue;
+      }
+      String table = def.key();
+      if (r.value() == null) {
+        if (send(open.remove(tp), held)) {
           if (nullValues == NullValues.FAIL) {
             reject(r, offsets, table, "the value is null (null.values=fail)");
           } else {
             offsets.handled(r.kafkaOffset());
             metrics.skipped(table);
           }
-          continue;
         }
-        byte[] encoded;
-        try {
-          encoded = converter.convert(r, def);
-        } catch (EncodeException e) {
-          send(open.remove(tp));
+        continue;
+      }
+      byte[] encoded;
+      try {
+        encoded = converter.convert(r, def);
+      } catch (EncodeException e) {
+        if (send(open.remove(tp), held)) {
           reject(r, offsets, table, e.getMessage());
-          continue;
         }
-        if (!streamSettings.fitsOneCall(encoded)) {
-          send(open.remove(tp));
+        continue;
+      }
+      if (!streamSettings.fitsOneCall(encoded)) {
+        if (send(open.remove(tp), held)) {
           reject(r, offsets, table, "the record is " + encoded.length + " bytes encoded, more than one Zerobus call"
               + " carries (max.batch.bytes=" + streamSettings.maxBatchBytes() + "; the service refuses messages over "
               + StreamSettings.SERVICE_MAX_MESSAGE_BYTES + " bytes)");
+        }
+        continue;
+      }
+      Chunk chunk = open.get(tp);
+      if (chunk != null && !chunk.fits(encoded)) {
+        open.remove(tp);
+        if (!send(chunk, held)) {
           continue;
         }
-        Chunk chunk = open.get(tp);
-        if (chunk != null && !chunk.fits(encoded)) {
-          send(open.remove(tp));
-          chunk = null;
-        }
-        if (chunk == null) {
-          chunk = new Chunk(tp, table);
-          open.put(tp, chunk);
-        }
-        chunk.add(r, encoded);
+        chunk = null;
       }
-      for (Chunk c : open.values()) {
-        send(c);
+      if (chunk == null) {
+        chunk = new Chunk(tp, table);
+        open.put(tp, chunk);
       }
+      chunk.add(r, encoded);
+    }
+    for (Chunk c : open.values()) {
+      send(c, held);
+    }
+  }
+
+  /**
+   * Sends a chunk; false when Zerobus cannot take it now. Then nothing of it was taken: its partition
+   * is read again from the chunk's first record after {@code retry.backoff.ms}, and paused till
+   * then. This replaces throwing RetriableException, which Connect logs as an ERROR with a stack
+   * trace on every put: being unable to take records for a while is normal backpressure, logged
+   * once per episode.
+   */
+  private boolean send(Chunk c, Set<TopicPartition> held) {
+    try {
+      send(c);
+      if (c != null && episode != null && paused.isEmpty() && quietSince(episode.lastRefusal)) {
+        endEpisode();
+      }
+      return true;
     } catch (IngestRefusedException e) {
-      // Nothing of the refused chunk was taken; Connect hands the records over again after the backoff
-      // and the ones already sent are skipped then.
+      held.add(c.tp);
       metrics.retried();
-      log.debug("Zerobus cannot take records now, retrying in {} ms: {}", retryBackoffMs, e.getMessage());
-      requestRetry.run();
-      throw new RetriableException(e.getMessage());
+      flow.rewind(c.tp, c.first);
+      flow.pause(c.tp);
+      paused.add(c.tp);
+      resumeAt = System.nanoTime() + retryBackoffMs * 1_000_000;
+      flow.wakeAfter(retryBackoffMs);
+      if (episode != null && quietSince(episode.lastRefusal)) {
+        endEpisode();
+      }
+      if (episode == null) {
+        episode = new Backpressure();
+        log.warn("Zerobus cannot take more records now ({}); pausing the partitions concerned and trying again every"
+            + " {} ms. Nothing is lost: their offsets are not committed until their records are durable.",
+            e.getMessage(), retryBackoffMs);
+      }
+      episode.retries++;
+      episode.lastRefusal = System.nanoTime();
+      episode.partitions.add(c.tp);
+      log.debug("Zerobus cannot take records of {} now: {}", c.tp, e.getMessage());
+      return false;
+    }
+  }
+
+  private boolean quietSince(long nanos) {
+    return System.nanoTime() - nanos > retryBackoffMs * 10 * 1_000_000;
+  }
+
+  private void endEpisode() {
+    log.info("Zerobus takes records again: {} refusals over {} ms for partitions {}", episode.retries,
+        (episode.lastRefusal - episode.started) / 1_000_000, episode.partitions);
+    episode = null;
+  }
+
+  private void resumeIfDue() {
+    if (!paused.isEmpty() && System.nanoTime() - resumeAt >= 0) {
+      List<TopicPartition> due = new ArrayList<>(paused);
+      paused.clear();
+      flow.resume(due);
     }
   }
 
@@ -321,6 +409,7 @@ final class ZerobusWriter implements AutoCloseable {
   void close(Collection<TopicPartition> revoked) {
     for (TopicPartition tp : revoked) {
       partitions.remove(tp);
+      paused.remove(tp);
     }
   }
 
@@ -335,12 +424,32 @@ final class ZerobusWriter implements AutoCloseable {
     }
   }
 
+  /**
+   * Closes the streams, waiting at most flush.timeout.ms. Connect gives a stopping task
+   * task.shutdown.graceful.timeout.ms (5 s by default) in all, and the offset commit just before
+   * stop() already waited up to flush.timeout.ms for acks; what is still not durable after that was
+   * not committed and is read again, so closing goes on in the background rather than hold up the
+   * worker.
+   */
   @Override
   public void close() {
-    long notDurable = streams.close(flushTimeout);
-    if (notDurable > 0) {
-      log.warn("{} records were not durable when the task stopped; their offsets were not committed and they will"
-          + " be read again", notDurable);
+    Thread closer = new Thread(() -> {
+      long notDurable = streams.close(flushTimeout);
+      if (notDurable > 0) {
+        log.warn("{} records were not durable when the task stopped; their offsets were not committed and they will"
+            + " be read again", notDurable);
+      }
+    }, "zerobus-close");
+    closer.setDaemon(true);
+    closer.start();
+    try {
+      closer.join(Math.max(1, flushTimeout.toMillis()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (closer.isAlive()) {
+      log.info("Zerobus streams are still closing after {} ms; the task stops now and they finish in the background",
+          flushTimeout.toMillis());
     }
   }
 }

@@ -71,8 +71,7 @@ public final class LocalStack implements AutoCloseable {
     worker.put("offset.storage.file.filename", workDir.resolve("connect.offsets").toString());
     worker.put("offset.flush.interval.ms", "1000");
     worker.put("key.converter", "org.apache.kafka.connect.storage.StringConverter");
-    worker.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
-    worker.put("value.converter.schemas.enable", "false");
+    worker.put("value.converter", "org.apache.kafka.connect.storage.StringConverter");
     worker.put("plugin.discovery", "service_load");
     if (Files.isDirectory(PLUGIN)) {
       worker.put("plugin.path", PLUGIN.getParent().toString()); // target/ holds plugin/: one plugin directory

@@ -54,6 +54,7 @@ class SinkDeliveryIT extends ConnectClusterTest {
     props.put(ZerobusSinkConfig.TOPIC_TABLES, topic + ":events");
     props.put("value.converter", "org.apache.kafka.connect.json.JsonConverter"); // schemaless: Map values
     props.put("value.converter.schemas.enable", "false");
+    props.put(ZerobusSinkConfig.MAP_INTEGERS, "accept"); // our ids are small; see integersFromASchemaless... in ZerobusSinkTaskTest
     h.start("volume", props, 2);
     long t0 = System.nanoTime();
     ConnectHarness.produce(producer, topic, partitions, 0, n);
@@ -138,7 +139,7 @@ class SinkDeliveryIT extends ConnectClusterTest {
     forms.put("form-struct", Map.of("value.converter", "org.apache.kafka.connect.json.JsonConverter",
         "value.converter.schemas.enable", "true"));
     forms.put("form-map", Map.of("value.converter", "org.apache.kafka.connect.json.JsonConverter",
-        "value.converter.schemas.enable", "false"));
+        "value.converter.schemas.enable", "false", ZerobusSinkConfig.MAP_INTEGERS, "accept"));
     forms.put("form-string", Map.of("value.converter", "org.apache.kafka.connect.storage.StringConverter"));
     forms.put("form-bytes", Map.of("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter"));
     for (Map.Entry<String, Map<String, String>> f : forms.entrySet()) {
