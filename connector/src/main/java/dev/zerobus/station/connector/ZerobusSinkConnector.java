@@ -1,6 +1,9 @@
 package dev.zerobus.station.connector;
 
 import dev.zerobus.station.core.Credentials;
+import dev.zerobus.station.core.DatabricksSettings;
+import dev.zerobus.station.core.TableDefinition;
+import dev.zerobus.station.core.TokenProbe;
 import dev.zerobus.station.core.Env;
 import dev.zerobus.station.core.TableRegistry;
 import java.util.ArrayList;
@@ -108,13 +111,28 @@ public class ZerobusSinkConnector extends SinkConnector {
           + ZerobusSinkConfig.MAP_INTEGERS + "=accept if no producer sends such integers");
     }
     if (credentials != null && parsed.getBoolean(ZerobusSinkConfig.VALIDATE_CREDENTIALS)) {
-      String workspace = registry.config().databricks().workspaceUrl();
-      TokenCheck.Problem p = TokenCheck.fetch(workspace, credentials);
-      if (p != null) {
-        error(config, p.unreachable() ? ZerobusSinkConfig.WORKSPACE_URL : ZerobusSinkConfig.CLIENT_SECRET, p.message());
-      }
+      checkToken(config, registry, credentials);
     }
     return config;
+  }
+
+  /**
+   * Fetches a token as the SDK will: refused credentials are reported on the secret, missing
+   * privileges on a table on the client id, an unreachable workspace on its URL.
+   */
+  private static void checkToken(Config config, TableRegistry registry, Credentials credentials) {
+    DatabricksSettings db = registry.config().databricks();
+    TokenProbe.Problem p = TokenProbe.fetch(db.workspaceUrl(), db.workspaceId(), null, credentials);
+    if (p != null) {
+      error(config, p.refused() ? ZerobusSinkConfig.CLIENT_SECRET : ZerobusSinkConfig.WORKSPACE_URL, p.message());
+      return;
+    }
+    for (TableDefinition table : registry.tables()) {
+      p = TokenProbe.fetch(db.workspaceUrl(), db.workspaceId(), table.tableName(), credentials);
+      if (p != null) {
+        error(config, p.refused() ? ZerobusSinkConfig.CLIENT_ID : ZerobusSinkConfig.WORKSPACE_URL, p.message());
+      }
+    }
   }
 
   /** Every explicit route must name a table, and every listed topic must reach one. */

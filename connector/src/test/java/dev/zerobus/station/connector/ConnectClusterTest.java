@@ -11,16 +11,22 @@ abstract class ConnectClusterTest {
   @TempDir
   static Path dir;
   static ConnectHarness h;
+  static ClassLoadingWatch classLoading;
 
   @BeforeAll
   static void startCluster() throws Exception {
+    classLoading = new ClassLoadingWatch();
     h = new ConnectHarness(dir, 1);
   }
 
   @AfterAll
-  static void stopCluster() {
-    if (h != null) {
-      h.close();
+  static void stopCluster() throws Exception {
+    try {
+      if (h != null) {
+        h.close();
+      }
+    } finally {
+      classLoading.assertClean(); // the plugin ran from plugin.path: no class it needs may have gone missing
     }
   }
 

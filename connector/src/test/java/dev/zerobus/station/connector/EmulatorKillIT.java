@@ -1,15 +1,8 @@
 package dev.zerobus.station.connector;
 
 import static dev.zerobus.station.connector.ConnectHarness.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,7 +10,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -51,18 +43,7 @@ class EmulatorKillIT {
 
   @Test
   void everyRecordLandsAcrossRepeatedKillsOfTheZerobusProcess() throws Exception {
-    List<Throwable> uncaught = new CopyOnWriteArrayList<>();
-    Thread.UncaughtExceptionHandler previousHandler = Thread.getDefaultUncaughtExceptionHandler();
-    Thread.setDefaultUncaughtExceptionHandler((t, e) -> {
-      uncaught.add(e);
-      System.err.println("uncaught in " + t.getName() + ": " + e);
-    });
-    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-    PrintStream previousErr = System.err;
-    System.setErr(new PrintStream(new Tee(previousErr, stderr), true, StandardCharsets.UTF_8));
-    Path log = Path.of("target/connect-tests.log");
-    long logStart = Files.exists(log) ? Files.size(log) : 0;
-
+    ClassLoadingWatch watch = new ClassLoadingWatch();
     EmulatorProcess emulator = new EmulatorProcess(dir);
     EmbeddedConnectCluster connect = null;
     AtomicBoolean producing = new AtomicBoolean(true);
@@ -143,16 +124,9 @@ class EmulatorKillIT {
         connect.stop();
       }
       emulator.close();
-      System.setErr(previousErr);
-      Thread.setDefaultUncaughtExceptionHandler(previousHandler);
+      watch.close();
     }
-    String logged = Files.exists(log) ? tail(log, logStart) : "";
-    String printed = stderr.toString(StandardCharsets.UTF_8);
-    for (String text : List.of(logged, printed, uncaught.toString())) {
-      assertTrue(!text.contains("NoClassDefFoundError") && !text.contains("ClassNotFoundException"),
-          "a class-loading error was logged:\n" + excerpt(text));
-    }
-    assertEquals(List.of(), uncaught, "exceptions escaped on some thread");
+    watch.assertClean();
   }
 
   private static List<String> missing(EmulatorProcess emulator, int ids, List<String> out) {
@@ -172,44 +146,5 @@ class EmulatorKillIT {
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 40_000);
     p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     return connect.kafka().createProducer(p);
-  }
-
-  private static String tail(Path file, long from) throws IOException {
-    byte[] all = Files.readAllBytes(file);
-    return new String(all, (int) Math.min(from, all.length), (int) Math.max(0, all.length - from), StandardCharsets.UTF_8);
-  }
-
-  private static String excerpt(String text) {
-    int i = Math.max(text.indexOf("NoClassDefFoundError"), text.indexOf("ClassNotFoundException"));
-    return text.substring(Math.max(0, i - 2_000), Math.min(text.length(), i + 2_000));
-  }
-
-  /** Writes to both streams. */
-  private static final class Tee extends OutputStream {
-    private final OutputStream a;
-    private final OutputStream b;
-
-    Tee(OutputStream a, OutputStream b) {
-      this.a = a;
-      this.b = b;
-    }
-
-    @Override
-    public synchronized void write(int c) throws IOException {
-      a.write(c);
-      b.write(c);
-    }
-
-    @Override
-    public synchronized void write(byte[] buf, int off, int len) throws IOException {
-      a.write(buf, off, len);
-      b.write(buf, off, len);
-    }
-
-    @Override
-    public void flush() throws IOException {
-      a.flush();
-      b.flush();
-    }
   }
 }
