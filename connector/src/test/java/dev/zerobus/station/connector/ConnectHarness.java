@@ -83,8 +83,12 @@ final class ConnectHarness implements AutoCloseable {
     } catch (ClassNotFoundException expected) {
       // as on a real worker
     }
+    return copyPlugin(Path.of(built), pluginPath);
+  }
+
+  /** Copies a plugin directory into pluginPath/zerobus-station-connector, as users install it; returns pluginPath. */
+  static Path copyPlugin(Path source, Path pluginPath) throws IOException {
     Path target = pluginPath.resolve("zerobus-station-connector");
-    Path source = Path.of(built);
     try (Stream<Path> files = Files.walk(source)) {
       for (Path f : (Iterable<Path>) files::iterator) {
         Path to = target.resolve(source.relativize(f).toString());

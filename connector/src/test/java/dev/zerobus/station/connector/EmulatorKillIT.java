@@ -1,6 +1,7 @@
 package dev.zerobus.station.connector;
 
 import static dev.zerobus.station.connector.ConnectHarness.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -112,6 +113,8 @@ class EmulatorKillIT {
       } finally {
         assertTrue(missing.isEmpty(), "missing " + missing.size() + ": " + missing.subList(0, Math.min(10, missing.size())));
       }
+      assertEquals(ids + PARTITIONS, emulator.deduplicated().size(),
+          "deduplicating by (topic, partition, offset) leaves one row per record");
       System.out.printf("CONNECTOR-KILL %d kills: produced %d, landed %d rows, duplicates %d, recoveries %s%n",
           ROUNDS, ids + PARTITIONS, emulator.rowCount(), emulator.rowCount() - ids - PARTITIONS,
           recoveries.stream().map(d -> d.toMillis() + " ms").toList());

@@ -83,6 +83,30 @@ final class EmulatorProcess implements AutoCloseable {
     return out;
   }
 
+  /**
+   * The dedup recipe of docs/connector.md applied to the landed rows: one row per Kafka record,
+   * keyed by (_kafka_topic, _kafka_partition, _kafka_offset); fails if two copies of a key differ.
+   */
+  java.util.Map<String, String> deduplicated() {
+    java.util.Map<String, String> out = new java.util.HashMap<>();
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    for (String line : lines()) {
+      com.fasterxml.jackson.databind.JsonNode row;
+      try {
+        row = json.readTree(line).path("row");
+      } catch (IOException torn) {
+        continue; // cut short by a kill; the record was not acknowledged, so it landed again
+      }
+      String key = row.path("_kafka_topic").asText() + "/" + row.path("_kafka_partition").asInt() + "/"
+          + row.path("_kafka_offset").asLong();
+      String previous = out.putIfAbsent(key, row.toString());
+      if (previous != null && !previous.equals(row.toString())) {
+        throw new AssertionError("two different rows for " + key + ": " + previous + " and " + row);
+      }
+    }
+    return out;
+  }
+
   private List<String> lines() {
     Path file = dataDir.resolve(ConnectHarness.EVENTS + ".jsonl");
     try {

@@ -74,7 +74,7 @@ public final class LocalStack implements AutoCloseable {
     worker.put("value.converter", "org.apache.kafka.connect.storage.StringConverter");
     worker.put("plugin.discovery", "service_load");
     if (Files.isDirectory(PLUGIN)) {
-      worker.put("plugin.path", PLUGIN.getParent().toString()); // target/ holds plugin/: one plugin directory
+      worker.put("plugin.path", ConnectHarness.copyPlugin(PLUGIN, workDir.resolve("plugin-path")).toString());
     }
     connect = new ConnectStandalone().startConnect(worker);
     connectUrl = connect.rest().serverUrl().toString().replaceAll("/$", "");

@@ -97,6 +97,15 @@ class SinkFaultIT extends ConnectClusterTest {
     assertTrue(watch.violations.isEmpty(), watch.violations.toString());
     assertTrue(watch.checks > 0);
     long duplicates = rows.size() - landed.size();
+    // The dedup recipe of docs/connector.md: one row per (topic, partition, offset), the same row for each copy.
+    Map<String, String> byRecord = new java.util.HashMap<>();
+    for (JsonNode r : rows) {
+      String key = r.path("_kafka_topic").asText() + "/" + r.path("_kafka_partition").asInt() + "/"
+          + r.path("_kafka_offset").asLong();
+      String previous = byRecord.putIfAbsent(key, r.toString());
+      assertTrue(previous == null || previous.equals(r.toString()), "copies of " + key + " differ");
+    }
+    assertEquals(produced, byRecord.size(), "deduplicated by (topic, partition, offset)");
     System.out.printf("CONNECTOR-FAULT %s: produced %d, landed %d, duplicates %d, commit checks %d, violations 0%n",
         scenario, produced, rows.size(), duplicates, watch.checks);
     return duplicates;
