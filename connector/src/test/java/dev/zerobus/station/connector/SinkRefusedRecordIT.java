@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * A record Zerobus refuses at ingest (it encodes fine, the service says no): it goes to the
  * dead-letter queue with the service's reason, everything around it lands, offsets keep moving.
  */
-class SinkRefusedRecordTest extends ConnectClusterTest {
+class SinkRefusedRecordIT extends ConnectClusterTest {
 
   @Test
   void aRecordTheServiceRefusesGoesToTheDeadLetterQueueAndTheRestLands() throws Exception {

@@ -18,8 +18,9 @@ import java.util.Map;
  * a Kafka Connect plugin (or any child class loader) that loader cannot see the SDK, so the report
  * dies with a NoClassDefFoundError and the creation future never completes. Asking the SDK only
  * once the servers take connections keeps it away from that path when they are down; the lane
- * probes again after a short pause. Skipped when a proxy is configured, since the SDK then does not
- * connect directly.
+ * probes again after a short pause. The client also fetches a token first ({@link TokenProbe}), so
+ * credentials or grants the workspace refuses fail on a Java thread. Skipped when a proxy is
+ * configured, since the SDK then does not connect directly.
  */
 final class Reachability {
   private static final int CONNECT_TIMEOUT_MS = 1_000;
@@ -33,6 +34,11 @@ final class Reachability {
 
   static Reachability of(DatabricksSettings db) {
     return new Reachability(List.of(db.serverEndpoint(), db.workspaceUrl()), System.getenv());
+  }
+
+  /** False when a proxy is configured: the SDK then does not connect directly, so nothing is checked. */
+  boolean checksDirectly() {
+    return !targets.isEmpty();
   }
 
   /** The first target that does not accept a connection now, as host:port, or null when all do. */

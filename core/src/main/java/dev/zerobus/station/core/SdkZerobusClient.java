@@ -45,6 +45,18 @@ public final class SdkZerobusClient implements ZerobusClient {
       throw new ZerobusFailure(Kind.UNAVAILABLE, down + " does not accept connections (Zerobus endpoint "
           + databricks.serverEndpoint() + ", workspace " + databricks.workspaceUrl() + ")", true);
     }
+    // Nor when the workspace refuses the credentials or the table's privileges: the SDK would fail
+    // that creation on its native thread as well. Asked here, as the SDK asks, the refusal is a
+    // table failure with the workspace's answer.
+    if (reachability.checksDirectly()) {
+      TokenProbe.Problem token = TokenProbe.fetch(databricks.workspaceUrl(), databricks.workspaceId(),
+          table.tableName(), credentials);
+      if (token != null) {
+        throw new ZerobusFailure(token.refused() ? Kind.TABLE : Kind.UNAVAILABLE, token.message()
+            + (token.refused() ? " (check DATABRICKS_CLIENT_ID, DATABRICKS_CLIENT_SECRET and the table's grants)" : ""),
+            !token.refused());
+      }
+    }
     StreamConfigurationOptions options = StreamConfigurationOptions.builder()
         .setMaxInflightRecords(Math.max(settings.maxInflightRecords(), 1000))
         .setRecovery(true)
