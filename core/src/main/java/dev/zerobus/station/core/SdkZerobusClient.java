@@ -53,7 +53,8 @@ public final class SdkZerobusClient implements ZerobusClient {
           table.tableName(), credentials);
       if (token != null) {
         throw new ZerobusFailure(token.refused() ? Kind.TABLE : Kind.UNAVAILABLE, token.message()
-            + (token.refused() ? " (check DATABRICKS_CLIENT_ID, DATABRICKS_CLIENT_SECRET and the table's grants)" : ""),
+            + (token.refused() ? " (check DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET, and the table's grants)"
+            : ""),
             !token.refused());
       }
     }

@@ -72,10 +72,10 @@ public final class TokenProbe {
     if (status == 200 && response.body().contains("access_token")) {
       return null;
     }
-    String answer = response.body().length() > 300 ? response.body().substring(0, 300) + "..." : response.body();
-    return new Problem(status >= 400 && status < 500, "the workspace refused a token for client id '"
-        + credentials.clientId() + "'" + (tableName == null ? "" : " and table " + tableName) + " (HTTP " + status
-        + " from " + uri + "): " + answer);
+    String answer = Text.clip(Text.oneLine(response.body()));
+    return new Problem(status >= 400 && status < 500, "the workspace's OAuth token endpoint " + uri + " answered HTTP "
+        + status + " for client id '" + credentials.clientId() + "'" + (tableName == null ? "" : " and table "
+        + tableName) + (answer.isBlank() ? "" : ": " + answer));
   }
 
   /** The Unity Catalog privileges a Zerobus token carries: use of the catalog and schema, SELECT and MODIFY on the table. */
