@@ -98,7 +98,7 @@ public final class LocalStack implements AutoCloseable {
 
   private void registerConnector() throws Exception {
     Map<String, String> c = new LinkedHashMap<>();
-    c.put("connector.class", ZerobusSinkConnector.class.getName());
+    c.put("connector.class", ConnectHarness.CONNECTOR_CLASS);
     c.put("tasks.max", "1");
     c.put("topics", String.join(",", TOPICS));
     c.put(ZerobusSinkConfig.CONFIG_FILE, ROOT.resolve("config/config.local.json").toString());
