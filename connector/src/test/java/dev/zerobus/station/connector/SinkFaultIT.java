@@ -31,7 +31,7 @@ class SinkFaultIT extends ConnectClusterTest {
   static final class CommitWatch implements AutoCloseable {
     final List<String> violations = new CopyOnWriteArrayList<>();
     final AtomicBoolean running = new AtomicBoolean(true);
-    int checks;
+    volatile int checks;
     final Thread thread;
 
     CommitWatch(String connector, String topic) {
@@ -160,7 +160,9 @@ class SinkFaultIT extends ConnectClusterTest {
       ConnectHarness.produce(producer, topic, PARTITIONS, half, RECORDS);
       producer.close();
       await(Duration.ofSeconds(60), "second half written (not acknowledged)", () -> distinct(topic).size() >= RECORDS + PARTITIONS);
-      Thread.sleep(3_000); // six commit intervals
+      // Watch the committed offsets through a dozen more checks (several of the worker's 500 ms commit rounds).
+      int seen = watch.checks;
+      await(Duration.ofSeconds(60), "a dozen commit checks", () -> watch.checks >= seen + 12);
       assertEquals(before, h.committed("f-withhold"), "no commit while Zerobus acknowledges nothing");
 
       h.emulator.restart(Duration.ofSeconds(1));

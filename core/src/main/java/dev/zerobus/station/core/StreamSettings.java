@@ -33,8 +33,8 @@ public final class StreamSettings {
     MAX_INFLIGHT_RECORDS("max.inflight.records", 50_000, 1, 10_000_000,
         "Records per stream handed to the SDK and not yet durable; when full, new records queue."),
     MAX_QUEUED_RECORDS("max.queued.records", 200_000, 1, 100_000_000,
-        "Records per stream waiting for the SDK; past this, ingest is refused (HTTP 429 / Connect retries) rather"
-            + " than queued without bound, and one submission larger than this is refused (HTTP 413)."),
+        "Records per stream waiting for the SDK; past this, ingest is refused (HTTP 429; the connector pauses the"
+            + " partition and reads it again) rather than queued without bound, and one submission larger than this is refused (HTTP 413)."),
     MAX_QUEUED_BYTES("max.queued.bytes", 64L << 20, 1024, 1L << 34,
         "Encoded bytes per stream waiting for the SDK; the same as max.queued.records, counted in bytes, so memory"
             + " stays bounded whatever the record size."),
