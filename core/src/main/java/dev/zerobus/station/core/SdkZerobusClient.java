@@ -7,6 +7,7 @@ import com.databricks.zerobus.ZerobusException;
 import com.databricks.zerobus.ZerobusProtoStream;
 import com.databricks.zerobus.ZerobusSdk;
 import dev.zerobus.station.core.ZerobusFailure.Kind;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -81,9 +82,11 @@ public final class SdkZerobusClient implements ZerobusClient {
         .build();
     CompletableFuture<ZerobusProtoStream> opening = sdk.createProtoStream(table.tableName(), table.descriptorProto(),
         credentials.clientId(), credentials.clientSecret(), options);
+    // One attempt's time and a little more: under a plugin class loader the SDK cannot report a failed
+    // creation at all (see Reachability), so waiting out all its retries would stall the lane; the lane
+    // tries again itself, and a stream that opens late is closed.
+    long limit = settings.recoveryTimeout().toMillis() + 2_000;
     try {
-      // A little beyond the SDK's own attempts, so its own answer wins when it has one.
-      long limit = settings.openTimeout().toMillis() + 5_000;
       return new SdkStream(opening.get(limit, TimeUnit.MILLISECONDS));
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
@@ -91,7 +94,7 @@ public final class SdkZerobusClient implements ZerobusClient {
     } catch (TimeoutException e) {
       abandon(opening);
       throw new ZerobusFailure(Kind.UNAVAILABLE, "opening a stream timed out after "
-          + settings.openTimeout().toSeconds() + " s (Zerobus endpoint " + databricks.serverEndpoint() + ")");
+          + Duration.ofMillis(limit).toSeconds() + " s (Zerobus endpoint " + databricks.serverEndpoint() + ")");
     } catch (InterruptedException e) {
       abandon(opening);
       throw e;
