@@ -2,6 +2,8 @@ package dev.zerobus.station.bridge;
 
 import dev.zerobus.station.core.StreamManager;
 import dev.zerobus.station.core.TableHealth;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Gauge;
@@ -13,7 +15,10 @@ import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The bridge's Prometheus metrics, written in the text format by the Prometheus Java client: HTTP
@@ -46,13 +51,25 @@ final class BridgeMetrics {
   final Gauge httpInFlight = Gauge.builder().name("zerobus_bridge_http_requests_in_flight")
       .help("HTTP requests received and not yet answered").register(registry);
 
+  /** A table's record series, looked up once: the request path then does no label lookups. */
+  record TableSeries(CounterDataPoint rejected, CounterDataPoint ingested, CounterDataPoint acked,
+      CounterDataPoint failed, DistributionDataPoint ackSeconds) {}
+
+  /** Every table's series; tables are fixed at start, so a plain map read by many threads is safe. */
+  private final Map<String, TableSeries> tables = new HashMap<>();
+  /** Request series by endpoint, table and status, made on first use (few: routes × tables × statuses). */
+  private final Map<RouteKey, RouteSeries> routes = new ConcurrentHashMap<>();
+
+  private record RouteKey(String endpoint, String table, int status) {}
+
+  /** The request counter and duration histogram of one endpoint, table and status. */
+  record RouteSeries(CounterDataPoint requests, DistributionDataPoint seconds) {}
+
   BridgeMetrics(StreamManager manager, String version) {
     // Every table's series exist from the start, at 0, so rate() and alerts see them before the first event.
     for (String table : manager.registry().keys()) {
-      recordsRejected.initLabelValues(table);
-      recordsIngested.initLabelValues(table);
-      recordsAcked.initLabelValues(table);
-      recordsFailed.initLabelValues(table);
+      tables.put(table, new TableSeries(recordsRejected.labelValues(table), recordsIngested.labelValues(table),
+          recordsAcked.labelValues(table), recordsFailed.labelValues(table), ackSeconds.labelValues(table)));
     }
     CounterWithCallback.builder().name("zerobus_bridge_streams_opened")
         .help("Zerobus streams created, by table (more than the streams per table means replacements)")
@@ -88,6 +105,18 @@ final class BridgeMetrics {
         .help("1 when the table's stream is open").labelNames("table")
         .callback(cb -> manager.health().forEach(h -> cb.call(h.state() == TableHealth.StreamState.OPEN ? 1 : 0, h.table())))
         .register(registry);
+  }
+
+  TableSeries table(String key) {
+    return tables.get(key);
+  }
+
+  RouteSeries route(String endpoint, String table, int status) {
+    return routes.computeIfAbsent(new RouteKey(endpoint, table, status), k -> {
+      String code = Integer.toString(k.status());
+      return new RouteSeries(requests.labelValues(k.endpoint(), k.table(), code),
+          requestSeconds.labelValues(k.endpoint(), code));
+    });
   }
 
   String contentType() {

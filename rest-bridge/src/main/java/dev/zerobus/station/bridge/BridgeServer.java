@@ -23,7 +23,6 @@ import java.time.Duration;
 import java.util.Properties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 import org.xnio.Options;
 
 /**
@@ -184,17 +183,12 @@ public final class BridgeServer implements AutoCloseable {
     return Edge.named(endpoint, handler);
   }
 
-  /** The line has the request id already: not again from the MDC. */
   private static void logAccess(String line) {
-    String id = MDC.get("request_id");
-    MDC.remove("request_id");
-    try {
-      accessLog.info(line);
-    } finally {
-      if (id != null) {
-        MDC.put("request_id", id);
-      }
+    // Header values may not hold CR or LF, but a line is folded anyway so one request stays one line.
+    if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) {
+      line = line.replaceAll("[\r\n]+", " ");
     }
+    accessLog.info(line);
   }
 
   private static int millis(Duration d) {

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.MDC;
 
@@ -59,10 +60,10 @@ final class Edge implements HttpHandler {
     exchange.addExchangeCompleteListener((ex, nextListener) -> {
       String endpoint = ex.getAttachment(ENDPOINT);
       String table = ex.getAttachment(Tables.TABLE);
-      String status = Integer.toString(ex.getStatusCode());
-      endpoint = endpoint == null ? "unknown" : endpoint;
-      metrics.requests.labelValues(endpoint, table == null ? "" : table, status).inc();
-      metrics.requestSeconds.labelValues(endpoint, status).observe((System.nanoTime() - started) / 1e9);
+      BridgeMetrics.RouteSeries series = metrics.route(endpoint == null ? "unknown" : endpoint,
+          table == null ? "" : table, ex.getStatusCode());
+      series.requests().inc();
+      series.seconds().observe((System.nanoTime() - started) / 1e9);
       metrics.httpInFlight.dec();
       if (inFlight.remove(ex) && inFlight.isEmpty()) {
         synchronized (inFlight) {
@@ -158,7 +159,11 @@ final class Edge implements HttpHandler {
         return given;
       }
     }
-    return UUID.randomUUID().toString();
+    // Random, not secret: ThreadLocalRandom instead of UUID.randomUUID's SecureRandom (a lock and a syscall).
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long high = random.nextLong() & ~0xF000L | 0x4000L; // version 4
+    long low = random.nextLong() & ~(0xC000L << 48) | (0x8000L << 48); // IETF variant
+    return new UUID(high, low).toString();
   }
 
   /** The request line and headers as they came, roughly: what the 431 limit is about. */

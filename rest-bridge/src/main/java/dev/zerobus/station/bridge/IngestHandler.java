@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.xnio.XnioExecutor;
 
 /**
  * {@code POST /ingest/{table}}: one JSON record, a JSON array, or NDJSON. The body is read and
@@ -83,7 +84,7 @@ final class IngestHandler implements HttpHandler {
     try {
       batch = table.encoder().encodeBatch(body, format);
     } catch (EncodeException e) {
-      metrics.recordsRejected.labelValues(table.key()).inc();
+      metrics.table(table.key()).rejected().inc();
       Json.error(exchange, 400, "Validation error: " + e.getMessage(), where(e));
       return;
     }
@@ -94,7 +95,7 @@ final class IngestHandler implements HttpHandler {
     List<Map<String, Object>> rejected = new ArrayList<>();
     batch.rejected().forEach(e -> rejected.add(rejection(e)));
     if (!rejected.isEmpty()) {
-      metrics.recordsRejected.labelValues(table.key()).inc(rejected.size());
+      metrics.table(table.key()).rejected().inc(rejected.size());
       if (!acceptPartial || batch.records().isEmpty()) {
         String message = batch.single() ? "Validation error: " + batch.rejected().get(0).getMessage()
             : "Validation error: " + rejected.size() + " of " + batch.total() + " records are invalid, so none were"
@@ -127,26 +128,85 @@ final class IngestHandler implements HttpHandler {
       return;
     }
     int records = batch.records().size();
-    metrics.recordsIngested.labelValues(table.key()).inc(records);
+    BridgeMetrics.TableSeries series = metrics.table(table.key());
+    series.ingested().inc(records);
     ticket.durable().whenComplete((ok, failure) -> {
       if (failure == null) {
-        metrics.recordsAcked.labelValues(table.key()).inc(records);
-        metrics.ackSeconds.labelValues(table.key()).observe((System.nanoTime() - started) / 1e9);
+        series.acked().inc(records);
+        series.ackSeconds().observe((System.nanoTime() - started) / 1e9);
       } else {
-        metrics.recordsFailed.labelValues(table.key()).inc(records);
+        series.failed().inc(records);
       }
     });
+    Answer answer = new Answer(exchange, table, batch, rejected, waitForAck, ticket);
+    // Dispatched so Undertow keeps the exchange open past this call; the answer may come right away.
+    exchange.dispatch(SameThreadExecutor.INSTANCE, answer::await);
+  }
 
-    CompletableFuture<?> answerWhen = (waitForAck ? ticket.durable() : ticket.accepted()).copy()
-        .orTimeout(settings.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    // The answer is built and sent on the exchange's I/O thread, not on the core or SDK thread that completes it.
-    exchange.dispatch(SameThreadExecutor.INSTANCE, () -> answerWhen.whenCompleteAsync((ok, failure) -> {
+  /**
+   * The answer to one request, sent on the exchange's I/O thread when the ticket is accepted (or
+   * durable) or when the ack timeout fires, whichever comes first. The timeout is a timer on that
+   * same I/O thread, so both ends run on one thread and no other scheduler or future is involved.
+   */
+  private final class Answer implements java.util.function.BiConsumer<Object, Throwable> {
+    private final HttpServerExchange exchange;
+    private final TableDefinition table;
+    private final Batch batch;
+    private final List<Map<String, Object>> rejected;
+    private final boolean waitForAck;
+    private final IngestTicket ticket;
+    /** Touched only on the exchange's I/O thread. */
+    private boolean answered;
+    private XnioExecutor.Key timeout;
+
+    Answer(HttpServerExchange exchange, TableDefinition table, Batch batch, List<Map<String, Object>> rejected,
+        boolean waitForAck, IngestTicket ticket) {
+      this.exchange = exchange;
+      this.table = table;
+      this.batch = batch;
+      this.rejected = rejected;
+      this.waitForAck = waitForAck;
+      this.ticket = ticket;
+    }
+
+    /** On the I/O thread: answers now if the ticket is settled, else arms the timeout and waits. */
+    void await() {
+      if (!exchange.isInIoThread()) {
+        exchange.getIoThread().execute(this::await); // a large body was encoded on a worker thread
+        return;
+      }
+      CompletableFuture<?> when = waitForAck ? ticket.durable() : ticket.accepted();
+      if (!when.isDone()) {
+        timeout = exchange.getIoThread().executeAfter(
+            () -> finish(new TimeoutException()), settings.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      }
+      when.whenComplete(this);
+    }
+
+    @Override
+    public void accept(Object ok, Throwable failure) {
+      Throwable cause = failure == null ? null : unwrap(failure);
+      if (exchange.isInIoThread()) {
+        finish(cause);
+      } else {
+        exchange.getIoThread().execute(() -> finish(cause));
+      }
+    }
+
+    private void finish(Throwable failure) {
+      if (answered) {
+        return;
+      }
+      answered = true;
+      if (timeout != null) {
+        timeout.remove();
+      }
       if (failure == null) {
         Json.send(exchange, 200, success(table, batch, rejected, waitForAck, ticket));
       } else {
-        failed(exchange, table, ticket, waitForAck, unwrap(failure));
+        failed(exchange, table, ticket, waitForAck, failure);
       }
-    }, exchange.getIoThread()));
+    }
   }
 
   private Map<String, Object> success(TableDefinition table, Batch batch, List<Map<String, Object>> rejected,

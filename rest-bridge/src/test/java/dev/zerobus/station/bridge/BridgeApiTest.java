@@ -74,6 +74,8 @@ class BridgeApiTest {
     assertEquals("/health/station_one", root.get("endpoints").get("station_one").get("health").asText());
     assertTrue(names(root.get("tables")).containsAll(Set.of("station_one", "station_two")));
 
+    // station_two's record was sent without wait_for_ack: flushing it is what says it landed.
+    assertEquals(200, bridge.post("/flush/station_two", null, "").statusCode());
     List<JsonNode> rows = bridge.emulator.rowValues("main.default.station_two");
     assertEquals(Json.MAPPER.readTree("{\"device_name\": \"sensor-002\", \"temp\": 22, \"humidity\": 55,"
         + " \"description\": \"Main entrance\"}"), rows.get(rows.size() - 1));
