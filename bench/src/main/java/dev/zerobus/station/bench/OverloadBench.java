@@ -51,6 +51,7 @@ final class OverloadBench {
       List<String> jvm = BridgeBench.jvmOptions(List.of());
       Process bridge = BridgeBench.startBridge(dir, emulator, 1, List.of(), Map.of());
       List<long[]> samples = Collections.synchronizedList(new ArrayList<>()); // {seconds, RSS kB}
+      List<Map<String, Double>> metrics = new ArrayList<>();
       BridgeBench.WrkResult wrk;
       try {
         String url = BridgeBench.bridgeUrl(bridge);
@@ -65,7 +66,12 @@ final class OverloadBench {
         while (!load.isDone()) {
           long elapsed = (System.nanoTime() - start) / 1_000_000_000L;
           samples.add(new long[] {elapsed, rssKb(bridge)});
-          System.out.printf("  %3d s  bridge RSS %,d kB%n", elapsed, samples.get(samples.size() - 1)[1]);
+          Map<String, Double> m = metrics(url);
+          metrics.add(m);
+          System.out.printf("  %3d s  bridge RSS %,d kB, heap used %,.0f MB of %,.0f MB committed, records in flight"
+              + " %,.0f, queued %,.0f%n", elapsed, samples.get(samples.size() - 1)[1], m.get("heap_used") / MB,
+              m.get("heap_committed") / MB, m.get("inflight"), m.get("queued"));
+          System.out.flush();
           long next = start + (elapsed / SAMPLE_SECONDS + 1) * SAMPLE_SECONDS * 1_000_000_000L;
           while (!load.isDone() && System.nanoTime() < next) {
             Thread.sleep(100);
@@ -95,14 +101,50 @@ final class OverloadBench {
           + " %d cores%n", jvm.isEmpty() ? "" : String.join(" ", jvm) + " ", BridgeBench.BRIDGE_JAR,
           jvm.isEmpty() ? "no JVM options, so the JVM's default heap (a quarter of RAM)" : "the options given", ackDelayMs,
           connections, seconds, Runtime.getRuntime().availableProcessors());
+      double heapMax = metrics.stream().mapToDouble(m -> m.get("heap_used")).max().orElse(Double.NaN);
+      double queuedMax = metrics.stream().mapToDouble(m -> m.get("queued")).max().orElse(Double.NaN);
       System.out.println("| samples | RSS min | RSS max | RSS last | second half min–max | flat (second half within 10%)"
-          + " | requests | 200 | 429 | 503 | other | requests/s |");
-      System.out.println("|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|");
-      System.out.printf("| %d | %,d MB | %,d MB | %,d MB | %,d–%,d MB | %s | %,d | %,d | %,d | %,d | %,d | %,.0f |%n",
+          + " | heap used max | queued records max | requests | 200 | 429 | 503 | other | requests/s |");
+      System.out.println("|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+      System.out.printf("| %d | %,d MB | %,d MB | %,d MB | %,d–%,d MB | %s | %,.0f MB | %,.0f | %,d | %,d | %,d | %,d | %,d"
+          + " | %,.0f |%n",
           samples.size(), min / 1024, max / 1024, last / 1024, tailMin / 1024, tailMax / 1024, flat ? "yes" : "no",
+          heapMax / MB, queuedMax,
           wrk.requests(), Long.parseLong(statuses.group(1)), Long.parseLong(statuses.group(2)),
           Long.parseLong(statuses.group(3)), Long.parseLong(statuses.group(4)), wrk.requestsPerSecond());
     }
+  }
+
+  private static final double MB = 1 << 20;
+  private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
+
+  /**
+   * From the bridge's /metrics: heap used and committed (bytes), records in flight and queued
+   * (summed over tables and streams); NaN where the answer lacks them.
+   */
+  private static Map<String, Double> metrics(String url) {
+    Map<String, Double> out = new java.util.HashMap<>(Map.of("heap_used", Double.NaN, "heap_committed", Double.NaN,
+        "inflight", Double.NaN, "queued", Double.NaN));
+    try {
+      String text = HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/metrics"))
+          .timeout(java.time.Duration.ofSeconds(4)).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      for (String line : text.split("\n")) {
+        String key = line.startsWith("jvm_memory_used_bytes{area=\"heap\"") ? "heap_used"
+            : line.startsWith("jvm_memory_committed_bytes{area=\"heap\"") ? "heap_committed"
+            : line.startsWith("zerobus_bridge_inflight_records{") ? "inflight"
+            : line.startsWith("zerobus_bridge_queued_records{") ? "queued" : null;
+        if (key != null) {
+          double v = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+          out.merge(key, v, (a, b) -> Double.isNaN(a) ? b : a + b);
+        }
+      }
+    } catch (Exception e) {
+      // a slow or missing answer leaves NaN: the RSS sample is what counts
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    return out;
   }
 
   /** VmRSS of a live process, in kB. */
