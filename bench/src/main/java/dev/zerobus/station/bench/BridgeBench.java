@@ -98,7 +98,6 @@ final class BridgeBench {
       }
 
       Map<Integer, List<Run>> bridge = new LinkedHashMap<>();
-      long expected = 0;
       long before = discard.rowCount(TABLE);
       for (int n : streamsPerTable) {
         List<Scenario> scenarios = bridge.isEmpty() ? SCENARIOS : SCALING;
@@ -115,7 +114,6 @@ final class BridgeBench {
             Run r = measured(dir, url, s, seconds, connections, processes);
             runs.add(r);
           }
-          // Warm-ups land too: count every 2xx request wrk made to this bridge.
         } finally {
           stop(process); // a graceful stop flushes what the bridge accepted
         }
@@ -166,7 +164,7 @@ final class BridgeBench {
               r.cpu().cores("wrk"), r.wrk().errors());
         }
       }
-      expected = expectedRecords(bridge);
+      long expected = expectedRecords(bridge);
       System.out.printf("%nRecords from 2xx answers of the measured runs: %,d; records the discard emulator acknowledged"
           + " (warm-ups included): %,d%n", expected, landed);
       if (landed < expected) {
