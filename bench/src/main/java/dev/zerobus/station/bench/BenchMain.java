@@ -29,12 +29,17 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * java -jar bench/target/zerobus-bench.jar sdk [records]
  * java -jar bench/target/zerobus-bench.jar encoder
  * java -jar bench/target/zerobus-bench.jar encoder-ab older-zerobus-bench.jar [rounds]
- * java -jar bench/target/zerobus-bench.jar bridge [sdk records] [seconds per wrk run]
- * java -jar bench/target/zerobus-bench.jar connector [records]
+ * java -jar bench/target/zerobus-bench.jar bridge [sdk records] [seconds per wrk run] [streams per table, e.g. 1,2,4]
+ * java -jar bench/target/zerobus-bench.jar connector [records] [streams per table, e.g. 1,2,4]
+ * java -jar bench/target/zerobus-bench.jar overload [seconds] [ack delay ms]
  * </pre>
  */
 public final class BenchMain {
   static final Path EMULATOR_JAR = Path.of("emulator/target/zerobus-emulator.jar");
+
+  private static final String USAGE = "usage: zerobus-bench sdk [records] | encoder | encoder-ab <older bench jar> [rounds]"
+      + " | bridge [sdk records] [seconds per run] [streams per table list, default 1,2,4]"
+      + " | connector [records] [streams per table list, default 1,2,4] | overload [seconds, default 120] [ack delay ms, default 1000]";
 
   public static void main(String[] args) throws Exception {
     String which = args.length > 0 ? args[0] : "sdk";
@@ -50,16 +55,29 @@ public final class BenchMain {
         EncoderAb.run(Path.of(args[1]), args.length > 2 ? Integer.parseInt(args[2]) : 15);
         break;
       case "connector":
-        ConnectorBench.run(args.length > 1 ? records : 500_000);
+        ConnectorBench.run(args.length > 1 ? records : 500_000, streams(args, 2));
         break;
       case "bridge":
-        BridgeBench.run(args.length > 1 ? records : 300_000, args.length > 2 ? Integer.parseInt(args[2]) : 15, 64);
+        BridgeBench.run(args.length > 1 ? records : 300_000, args.length > 2 ? Integer.parseInt(args[2]) : 15, 64,
+            streams(args, 3));
+        break;
+      case "overload":
+        OverloadBench.run(args.length > 1 ? Integer.parseInt(args[1]) : 120,
+            args.length > 2 ? Long.parseLong(args[2]) : 1000, 64);
         break;
       default:
-        System.err.println("usage: zerobus-bench sdk [records] | encoder | encoder-ab <older bench jar> [rounds] | bridge [sdk records] [seconds per run]"
-            + " | connector [records]");
+        System.err.println(USAGE);
         System.exit(2);
     }
+  }
+
+  /** A streams-per-table list such as "1,2,4" at {@code args[index]}, default 1,2,4. */
+  private static List<Integer> streams(String[] args, int index) {
+    List<Integer> out = new ArrayList<>();
+    for (String n : (args.length > index ? args[index] : "1,2,4").split(",")) {
+      out.add(Integer.parseInt(n.trim()));
+    }
+    return out;
   }
 
   /** JSON to protobuf: the core encoder against Jackson tree + DynamicMessage, with JMH (1 fork, 5 x 2 s). */
@@ -95,22 +113,31 @@ public final class BenchMain {
     }
   }
 
-  /** The SDK driven directly: one record per call, then batches of 1000. */
+  /**
+   * The SDK driven directly, one record per call, then batches of 1000: against the landing
+   * emulator, then against the discard emulator (the SDK's own ceiling on this machine).
+   */
   static void sdk(int n) throws Exception {
     List<byte[]> rows = stationOneRows(n);
-    try (EmulatorProcess emulator = EmulatorProcess.start(EMULATOR_JAR);
-        ZerobusSdk sdk = new ZerobusSdk(emulator.endpoint(), emulator.workspaceUrl())) {
-      List<Measure.Result> results = new ArrayList<>();
-      warmUp(sdk, emulator, rows);
-      results.add(single(sdk, emulator, "sdk.single", rows));
-      results.add(batched(sdk, emulator, "sdk.batch", rows, 1000));
-      System.out.printf("SDK %s against the emulator, %,d station_one records per run, %d cores%n",
-          "1.0.1", n, Runtime.getRuntime().availableProcessors());
-      System.out.println(Measure.Result.header());
-      results.forEach(r -> System.out.println(r.row()));
-      System.out.printf("batch/single throughput ratio: %.1f%n",
-          results.get(1).recordsPerSecond() / results.get(0).recordsPerSecond());
+    List<Measure.Result> results = new ArrayList<>();
+    for (boolean discard : new boolean[] {false, true}) {
+      try (EmulatorProcess emulator = EmulatorProcess.start(EMULATOR_JAR, discard);
+          ZerobusSdk sdk = new ZerobusSdk(emulator.endpoint(), emulator.workspaceUrl())) {
+        warmUp(sdk, emulator, rows);
+        results.add(single(sdk, emulator, "sdk.single", rows));
+        results.add(batched(sdk, emulator, "sdk.batch", rows, 1000));
+      }
     }
+    System.out.printf("SDK %s against the emulator, %,d station_one records per run, %d cores; client = this JVM%n",
+        "1.0.1", n, Runtime.getRuntime().availableProcessors());
+    System.out.println(Measure.Result.header());
+    results.forEach(r -> System.out.println(r.row()));
+    System.out.printf("batch/single throughput ratio: %.1f (landing emulator), %.1f (discard emulator)%n",
+        results.get(1).recordsPerSecond() / results.get(0).recordsPerSecond(),
+        results.get(3).recordsPerSecond() / results.get(2).recordsPerSecond());
+    System.out.printf("landing / discard emulator: %.2f (single records), %.2f (batches)%n",
+        results.get(0).recordsPerSecond() / results.get(2).recordsPerSecond(),
+        results.get(1).recordsPerSecond() / results.get(3).recordsPerSecond());
   }
 
   private static void warmUp(ZerobusSdk sdk, EmulatorProcess emulator, List<byte[]> rows) throws Exception {
@@ -127,7 +154,7 @@ public final class BenchMain {
       stream.ingestRecordOffset(row);
     }
     stream.flush();
-    Measure.Result r = m.stop("SDK ingestRecordOffset, 1 record/call", rows.size());
+    Measure.Result r = m.stop("SDK ingestRecordOffset, 1 record/call, " + emulator.kind(), rows.size());
     stream.close();
     emulator.assertRows("bench." + table, rows.size());
     return r;
@@ -141,7 +168,7 @@ public final class BenchMain {
       stream.ingestRecordsOffset(rows.subList(i, Math.min(rows.size(), i + size)));
     }
     stream.flush();
-    Measure.Result r = m.stop("SDK ingestRecordsOffset, " + size + " records/call", rows.size());
+    Measure.Result r = m.stop("SDK ingestRecordsOffset, " + size + " records/call, " + emulator.kind(), rows.size());
     stream.close();
     emulator.assertRows("bench." + table, rows.size());
     return r;

@@ -10,63 +10,126 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.file.FileStreamSinkConnector;
 import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
 
 /**
- * Records/s through the connector (Kafka topic → Connect worker → Zerobus emulator) against the
- * SDK driven directly (pre-encoded batches of 1,000) on the same emulator, in one run. The topic
- * is filled first, so the connector run times consuming, converting, encoding and ingesting.
+ * Records/s through the connector (Kafka topic → Connect worker → Zerobus emulator) beside its
+ * ceilings, in one run and one worker: the SDK driven directly (pre-encoded batches of 1,000)
+ * against a landing and a discard emulator, and Kafka's FileStreamSinkConnector writing the same
+ * topics to /dev/null with the same converters (the framework's own cost). Every connector run is
+ * timed from creating the connector until its consumer group has committed the end offsets of all
+ * partitions; the topics are filled first. Then the connector with more streams per table against
+ * the discard emulator.
  */
 final class ConnectorBench {
+  private static final int PARTITIONS = 3;
+  private static final Map<String, String> STRING = Map.of(
+      "value.converter", "org.apache.kafka.connect.storage.StringConverter");
+  private static final Map<String, String> JSON = Map.of(
+      "value.converter", "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable", "false");
+  private static int runs;
+
   private ConnectorBench() {}
 
-  static void run(int n) throws Exception {
-    int partitions = 3;
-    try (EmulatorProcess emulator = EmulatorProcess.start(BenchMain.EMULATOR_JAR)) {
-      List<Measure.Result> results = new ArrayList<>();
+  static void run(int n, List<Integer> streamsPerTable) throws Exception {
+    try (EmulatorProcess landing = EmulatorProcess.start(BenchMain.EMULATOR_JAR);
+        EmulatorProcess discard = EmulatorProcess.start(BenchMain.EMULATOR_JAR, true)) {
+      List<Measure.Result> sdk = new ArrayList<>();
       List<byte[]> rows = BenchMain.stationOneRows(n);
-      try (ZerobusSdk sdk = new ZerobusSdk(emulator.endpoint(), emulator.workspaceUrl())) {
-        BenchMain.batched(sdk, emulator, "connector.warmup", rows.subList(0, Math.min(n, 50_000)), 1000); // tables are bench.<name>
-        results.add(BenchMain.batched(sdk, emulator, "connector.direct", rows, 1000));
+      for (EmulatorProcess emulator : List.of(landing, discard)) {
+        try (ZerobusSdk client = new ZerobusSdk(emulator.endpoint(), emulator.workspaceUrl())) {
+          BenchMain.batched(client, emulator, "connector.warmup", rows.subList(0, Math.min(n, 50_000)), 1000);
+          sdk.add(BenchMain.batched(client, emulator, "connector.direct", rows, 1000));
+        }
       }
 
       Path dir = Files.createTempDirectory("bench-connector");
-      Path config = dir.resolve("config.json");
-      Files.writeString(config, """
-          {"databricks": {"server_endpoint": "%s", "workspace_id": "1", "workspace_url": "%s"},
-           "tables": {"string_json": %s, "map_json": %s}}
-          """.formatted(emulator.endpoint(), emulator.workspaceUrl(), table("bench.connector.string_json"),
-          table("bench.connector.map_json")));
+      Path landingConfig = config(dir.resolve("landing.json"), landing);
+      Path discardConfig = config(dir.resolve("discard.json"), discard);
       Map<String, String> worker = new HashMap<>();
       worker.put("plugin.discovery", "service_load");
-      worker.put("offset.flush.interval.ms", "1000");
+      // How often the worker commits consumer offsets: the end of every run is seen within this.
+      worker.put("offset.flush.interval.ms", "250");
       EmbeddedConnectCluster connect = new EmbeddedConnectCluster.Builder().name("bench").numWorkers(1)
           .numBrokers(1).workerProps(worker).build();
       connect.start();
-      try {
+      List<Measure.Result> landed = new ArrayList<>();
+      List<Measure.Result> fileSink = new ArrayList<>();
+      List<Measure.Result> discarded = new ArrayList<>();
+      List<Measure.Result> scaling = new ArrayList<>();
+      try (Admin admin = connect.kafka().createAdminClient()) {
         for (String topic : List.of("string_json", "map_json")) {
-          fill(connect, topic, partitions, n);
+          fill(connect, topic, n);
         }
-        results.add(through(connect, emulator, config, "string_json", "StringConverter (JSON text)",
-            Map.of("value.converter", "org.apache.kafka.connect.storage.StringConverter"), partitions, n));
-        results.add(through(connect, emulator, config, "map_json", "JsonConverter, schemaless (Map)",
-            Map.of("value.converter", "org.apache.kafka.connect.json.JsonConverter",
-                "value.converter.schemas.enable", "false", "map.integers", "accept"), partitions, n));
+        landed.add(zerobus(connect, admin, landing, landingConfig, "string_json", STRING, 1, n,
+            "connector, StringConverter (JSON text), landing emulator"));
+        landed.add(zerobus(connect, admin, landing, landingConfig, "map_json", JSON, 1, n,
+            "connector, JsonConverter, schemaless (Map), landing emulator"));
+        fileSink.add(fileSink(connect, admin, discard, "string_json", STRING, n,
+            "FileStreamSink → /dev/null, StringConverter"));
+        fileSink.add(fileSink(connect, admin, discard, "map_json", JSON, n,
+            "FileStreamSink → /dev/null, JsonConverter (Map)"));
+        for (int i = 0; i < streamsPerTable.size(); i++) {
+          int streams = streamsPerTable.get(i);
+          Measure.Result string = zerobus(connect, admin, discard, discardConfig, "string_json", STRING, streams, n,
+              "connector, StringConverter, discard emulator, " + streams + " stream(s)/table");
+          if (i == 0) {
+            discarded.add(string);
+            discarded.add(zerobus(connect, admin, discard, discardConfig, "map_json", JSON, streams, n,
+                "connector, JsonConverter (Map), discard emulator, " + streams + " stream(s)/table"));
+          }
+          scaling.add(string);
+        }
       } finally {
         connect.stop();
       }
-      System.out.printf("Connector vs SDK against the emulator, %,d station_one records per run, %d partitions,"
-          + " 2 tasks, %d cores%n", n, partitions, Runtime.getRuntime().availableProcessors());
+
+      System.out.printf("%nConnector, its ceilings and the SDK, %,d station_one records per run, %d partitions, 2 tasks,"
+          + " %d cores; client = this JVM (the Kafka broker and the Connect worker, or the SDK)%n", n, PARTITIONS,
+          Runtime.getRuntime().availableProcessors());
       System.out.println(Measure.Result.header());
-      results.forEach(r -> System.out.println(r.row()));
-      for (int i = 1; i < results.size(); i++) {
-        System.out.printf("%s / direct SDK batches: %.2f%n", results.get(i).name(),
-            results.get(i).recordsPerSecond() / results.get(0).recordsPerSecond());
+      for (List<Measure.Result> group : List.of(sdk, landed, fileSink, discarded)) {
+        group.forEach(r -> System.out.println(r.row()));
+      }
+      System.out.println();
+      for (int i = 0; i < 2; i++) {
+        System.out.printf("%s / %s: %.2f%n", discarded.get(i).name(), fileSink.get(i).name(),
+            discarded.get(i).recordsPerSecond() / fileSink.get(i).recordsPerSecond());
+        System.out.printf("%s / SDK batches (discard emulator): %.2f%n", discarded.get(i).name(),
+            discarded.get(i).recordsPerSecond() / sdk.get(1).recordsPerSecond());
+        System.out.printf("%s / SDK batches (landing emulator): %.2f%n", landed.get(i).name(),
+            landed.get(i).recordsPerSecond() / sdk.get(0).recordsPerSecond());
+      }
+
+      System.out.printf("%nStreams per table (streams.per.table), StringConverter, discard emulator%n");
+      System.out.println("| streams per table | records/s | vs 1 stream | worker µs CPU/record | worker cores"
+          + " | emulator cores |");
+      System.out.println("|---:|---:|---:|---:|---:|---:|");
+      for (int i = 0; i < scaling.size(); i++) {
+        Measure.Result r = scaling.get(i);
+        System.out.printf("| %d | %,.0f | %.2f | %.2f | %.2f | %.2f |%n", streamsPerTable.get(i), r.recordsPerSecond(),
+            r.recordsPerSecond() / scaling.get(0).recordsPerSecond(), r.clientMicrosPerRecord(), r.clientCores(),
+            r.emulatorCores());
       }
     }
+  }
+
+  private static Path config(Path file, EmulatorProcess emulator) throws Exception {
+    Files.writeString(file, """
+        {"databricks": {"server_endpoint": "%s", "workspace_id": "1", "workspace_url": "%s"},
+         "tables": {"string_json": %s, "map_json": %s}}
+        """.formatted(emulator.endpoint(), emulator.workspaceUrl(), table("bench.connector.string_json"),
+        table("bench.connector.map_json")));
+    return file;
   }
 
   private static String table(String name) {
@@ -78,20 +141,20 @@ final class ConnectorBench {
         """.formatted(name);
   }
 
-  private static void fill(EmbeddedConnectCluster connect, String topic, int partitions, int n) throws Exception {
-    connect.kafka().createTopic(topic, partitions);
+  private static void fill(EmbeddedConnectCluster connect, String topic, int n) throws Exception {
+    connect.kafka().createTopic(topic, PARTITIONS);
     Map<String, Object> props = new HashMap<>();
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
     props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
     props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
     try (KafkaProducer<byte[], byte[]> producer = connect.kafka().createProducer(props)) {
-      for (int p = 0; p < partitions; p++) { // the first send to a new topic can be lost (KAFKA-15591): one each, checked
+      for (int p = 0; p < PARTITIONS; p++) { // the first send to a new topic can be lost (KAFKA-15591): one each, checked
         producer.send(new ProducerRecord<>(topic, p, null, json(p))).get(30, TimeUnit.SECONDS);
       }
       List<Future<?>> sent = new ArrayList<>(n);
-      for (int i = partitions; i < n; i++) {
-        sent.add(producer.send(new ProducerRecord<>(topic, i % partitions, null, json(i))));
+      for (int i = PARTITIONS; i < n; i++) {
+        sent.add(producer.send(new ProducerRecord<>(topic, i % PARTITIONS, null, json(i))));
       }
       for (Future<?> f : sent) {
         f.get(120, TimeUnit.SECONDS);
@@ -104,27 +167,75 @@ final class ConnectorBench {
         + (40 + i % 50) + "}").getBytes(StandardCharsets.UTF_8);
   }
 
-  private static Measure.Result through(EmbeddedConnectCluster connect, EmulatorProcess emulator, Path config,
-      String topic, String label, Map<String, String> converter, int partitions, int n) throws Exception {
-    Map<String, String> props = new HashMap<>();
+  /** Our connector on {@code topic}; fails unless the emulator acknowledged at least every record. */
+  private static Measure.Result zerobus(EmbeddedConnectCluster connect, Admin admin, EmulatorProcess emulator,
+      Path config, String topic, Map<String, String> converter, int streams, int n, String label) throws Exception {
+    Map<String, String> props = new HashMap<>(converter);
     props.put("connector.class", "dev.zerobus.station.connector.ZerobusSinkConnector");
-    props.put("tasks.max", "2");
-    props.put("topics", topic);
-    props.put("key.converter", "org.apache.kafka.connect.storage.StringConverter");
-    props.putAll(converter);
-    props.put("consumer.override.max.poll.records", "2000");
     props.put("zerobus.config.file", config.toString());
     props.put("zerobus.client.id", emulator.clientId());
     props.put("zerobus.client.secret", emulator.clientSecret());
-    String table = topic.equals("string_json") ? "bench.connector.string_json" : "bench.connector.map_json";
+    props.put("streams.per.table", String.valueOf(streams));
+    if (converter == JSON) {
+      props.put("map.integers", "accept");
+    }
+    String table = "bench.connector." + topic;
+    long before = emulator.rowCount(table);
+    Measure.Result r = drain(connect, admin, emulator, topic, props, label, n);
+    long acked = emulator.rowCount(table) - before;
+    if (acked < n) {
+      throw new IllegalStateException(label + ": the emulator acknowledged " + acked + " of " + n + " records");
+    }
+    return r;
+  }
+
+  private static Measure.Result fileSink(EmbeddedConnectCluster connect, Admin admin, EmulatorProcess emulator,
+      String topic, Map<String, String> converter, int n, String label) throws Exception {
+    Map<String, String> props = new HashMap<>(converter);
+    props.put("connector.class", FileStreamSinkConnector.class.getName());
+    props.put("file", "/dev/null");
+    return drain(connect, admin, emulator, topic, props, label, n);
+  }
+
+  /**
+   * Runs one connector over the whole topic: from its creation until its consumer group committed
+   * the end offset of every partition. Each run is a new connector, hence a new group that reads
+   * the topic from the start.
+   */
+  private static Measure.Result drain(EmbeddedConnectCluster connect, Admin admin, EmulatorProcess emulator,
+      String topic, Map<String, String> connector, String label, int n) throws Exception {
+    String name = "run" + (++runs) + "-" + topic;
+    Map<String, String> props = new HashMap<>(connector);
+    props.put("tasks.max", "2");
+    props.put("topics", topic);
+    props.put("key.converter", "org.apache.kafka.connect.storage.StringConverter");
+    props.put("consumer.override.max.poll.records", "2000");
+    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    for (int p = 0; p < PARTITIONS; p++) {
+      latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+    }
+    Map<TopicPartition, Long> end = admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).entrySet().stream()
+        .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
     Measure m = new Measure(emulator);
-    connect.configureConnector(topic, props);
-    while (emulator.rowCount(table) < n) {
+    connect.configureConnector(name, props);
+    String group = "connect-" + name;
+    while (!committed(admin, group, end)) {
       Thread.sleep(50);
     }
-    Measure.Result r = m.stop("connector, " + label, n);
-    connect.deleteConnector(topic);
-    emulator.assertRows(table, n);
+    Measure.Result r = m.stop(label, n);
+    connect.deleteConnector(name);
     return r;
+  }
+
+  private static boolean committed(Admin admin, String group, Map<TopicPartition, Long> end) throws Exception {
+    Map<TopicPartition, OffsetAndMetadata> offsets =
+        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+    for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+      OffsetAndMetadata o = offsets.get(e.getKey());
+      if (o == null || o.offset() < e.getValue()) {
+        return false;
+      }
+    }
+    return true;
   }
 }

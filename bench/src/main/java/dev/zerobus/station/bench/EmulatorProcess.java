@@ -11,18 +11,28 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The emulator as a child process, so its CPU time is measured apart from the client's. */
+/**
+ * The emulator as a child process, so its CPU time is measured apart from the client's: landing
+ * rows (decoded and written to JSON Lines before the ack), or with {@code --discard} (acked unread,
+ * only counted), the ceiling a client can reach.
+ */
 final class EmulatorProcess implements AutoCloseable {
   final Process process;
   final Map<String, String> settings = new HashMap<>();
   final Path dataDir;
+  final boolean discard;
 
-  private EmulatorProcess(Process process, Path dataDir) {
+  private EmulatorProcess(Process process, Path dataDir, boolean discard) {
     this.process = process;
     this.dataDir = dataDir;
+    this.discard = discard;
   }
 
   static EmulatorProcess start(Path jar) throws IOException {
+    return start(jar, false);
+  }
+
+  static EmulatorProcess start(Path jar, boolean discard) throws IOException {
     if (!Files.exists(jar)) {
       throw new IllegalStateException(jar + " is missing: run mvn -B -Pbench -DskipTests package first");
     }
@@ -36,8 +46,11 @@ final class EmulatorProcess implements AutoCloseable {
     }
     command.addAll(List.of("-jar", jar.toString(), "--grpc-port", "0", "--workspace-port", "0", "--admin-port", "0",
         "--data-dir", dataDir.toString()));
+    if (discard) {
+      command.add("--discard");
+    }
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    EmulatorProcess emulator = new EmulatorProcess(p, dataDir);
+    EmulatorProcess emulator = new EmulatorProcess(p, dataDir, discard);
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     String line;
     while ((line = out.readLine()) != null) {
@@ -77,16 +90,36 @@ final class EmulatorProcess implements AutoCloseable {
     return settings.get("DATABRICKS_CLIENT_SECRET");
   }
 
-  /** Rows landed in a table, read from the emulator's admin API. */
+  /** "landing emulator" or "discard emulator", for labels. */
+  String kind() {
+    return discard ? "discard emulator" : "landing emulator";
+  }
+
+  /**
+   * Records of a table the emulator acknowledged, read from its admin API: rows landed, or in
+   * discard mode records counted unread.
+   */
   long rowCount(String table) throws IOException, InterruptedException {
-    var client = java.net.http.HttpClient.newHttpClient();
-    var response = client.send(java.net.http.HttpRequest.newBuilder(
+    var response = HTTP.send(java.net.http.HttpRequest.newBuilder(
         java.net.URI.create(settings.get("ADMIN_URL") + "/tables/" + table)).build(),
         java.net.http.HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 200) {
       return 0;
     }
-    return new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body()).path("rows").asLong();
+    var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body());
+    return node.path("rows").asLong() + node.path("discarded_records").asLong();
+  }
+
+  /** Sends every ack on {@code table} ("*": all) that much later (the emulator's delay-acks fault). */
+  void delayAcks(String table, long millis) throws IOException, InterruptedException {
+    var response = HTTP.send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create(settings.get("ADMIN_URL") + "/faults/delay-acks"))
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+            "{\"table\":\"" + table + "\",\"delay_ms\":" + millis + "}")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException("delay-acks failed: " + response.statusCode() + " " + response.body());
+    }
   }
 
   /** Fails the benchmark unless the table holds exactly the rows sent (no loss, no replays). */
@@ -96,6 +129,8 @@ final class EmulatorProcess implements AutoCloseable {
       throw new IllegalStateException(table + " holds " + actual + " rows, expected " + expected);
     }
   }
+
+  private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
 
   /** CPU time the emulator process has used so far. */
   Duration cpu() {

@@ -51,14 +51,25 @@ final class Measure {
       return emulatorCpuNanos / (double) (emulatorCpuNanos + clientCpuNanos);
     }
 
+    /** Microseconds of CPU per record: the client process (this JVM), the emulator. */
+    double clientMicrosPerRecord() {
+      return clientCpuNanos / 1e3 / records;
+    }
+
+    double emulatorMicrosPerRecord() {
+      return emulatorCpuNanos / 1e3 / records;
+    }
+
     String row() {
-      return String.format("| %-38s | %,10d | %7.2f | %,12.0f | %5.2f | %5.2f | %4.0f%% |", name, records, seconds(),
-          recordsPerSecond(), clientCores(), emulatorCores(), 100 * emulatorShare());
+      return String.format("| %-38s | %,10d | %7.2f | %,12.0f | %5.2f | %5.2f | %5.2f | %5.2f | %4.0f%% |", name, records,
+          seconds(), recordsPerSecond(), clientCores(), clientMicrosPerRecord(), emulatorCores(),
+          emulatorMicrosPerRecord(), 100 * emulatorShare());
     }
 
     static String header() {
-      return "| run                                    |    records | seconds |    records/s | client cores | emulator cores | emulator share |\n"
-          + "|---|---:|---:|---:|---:|---:|---:|";
+      return "| run                                    |    records | seconds |    records/s | client cores | client µs/record"
+          + " | emulator cores | emulator µs/record | emulator share |\n"
+          + "|---|---:|---:|---:|---:|---:|---:|---:|---:|";
     }
   }
 }

@@ -68,6 +68,7 @@ final class AdminApi implements HttpJson.Handler {
     out.put("zerobus_endpoint", emulator.zerobusEndpoint());
     out.put("workspace_url", emulator.workspaceUrl());
     out.put("client_id", emulator.clientId());
+    out.put("discard", emulator.discard());
     out.put("routes", List.of(
         "GET /health",
         "GET /tables",
@@ -135,6 +136,7 @@ final class AdminApi implements HttpJson.Handler {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("name", t.name());
     out.put("rows", t.rowCount());
+    out.put("discarded_records", t.discardedCount());
     out.put("declared", t.declared());
     out.put("columns", t.schema() == null ? null : t.schema().sql());
     out.put("file", t.file().toString());
@@ -180,6 +182,10 @@ final class AdminApi implements HttpJson.Handler {
             body.path("times").asInt(1));
         break;
       case "reject-records":
+        if (emulator.discard()) {
+          throw new Failure(400, "invalid_request",
+              "reject-records needs decoded rows; this emulator runs with --discard and decodes none");
+        }
         rejectRecords(faults, table, body);
         break;
       case "fail-token":

@@ -45,6 +45,11 @@ public final class EmulatorMain implements Callable<Integer> {
       description = "fsync before every ack, not just flush (env ZEROBUS_EMULATOR_FSYNC).")
   boolean fsync;
 
+  @Option(names = "--discard", defaultValue = "${env:ZEROBUS_EMULATOR_DISCARD:-false}",
+      description = "Acknowledge every message without decoding or writing its records, only counting them "
+          + "(GET /tables shows discarded_records): a client benchmark's ceiling (env ZEROBUS_EMULATOR_DISCARD).")
+  boolean discard;
+
   @Option(names = "--max-message-bytes",
       defaultValue = "${env:ZEROBUS_EMULATOR_MAX_MESSAGE_BYTES:-" + ZerobusEmulator.DEFAULT_MAX_MESSAGE_BYTES + "}",
       description = "Largest gRPC message accepted; a larger one fails its stream with RESOURCE_EXHAUSTED "
@@ -68,7 +73,7 @@ public final class EmulatorMain implements Callable<Integer> {
     ZerobusEmulator.Builder builder = ZerobusEmulator.builder()
         .host(host).grpcPort(grpcPort).workspacePort(workspacePort).adminPort(adminPort)
         .dataDir(dataDir).credentials(clientId, clientSecret).strict(strict).fsync(fsync)
-        .maxMessageBytes(maxMessageBytes);
+        .discard(discard).maxMessageBytes(maxMessageBytes);
     if (config != null) {
       builder.config(config);
     }
@@ -98,6 +103,10 @@ public final class EmulatorMain implements Callable<Integer> {
         .append(emulator.workspaceUrl()).append("\")\n");
     if (emulator.adminUrl() != null) {
       out.append("Admin API: ").append(emulator.adminUrl()).append("  (GET /tables, GET /tables/{table}/rows, POST /faults/...)\n");
+    }
+    if (emulator.discard()) {
+      out.append("Discard mode: records are acknowledged unread and counted, never written"
+          + " (GET /tables: discarded_records)\n");
     }
     out.append("Tables land in ").append(emulator.dataDir().toAbsolutePath()).append(" as <catalog.schema.table>.jsonl");
     return out.toString();

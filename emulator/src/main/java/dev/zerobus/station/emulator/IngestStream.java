@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One EphemeralStream call. The first message creates the stream on a table; each later one
  * carries one record or a batch under the next offset. Rows are decoded here (on the gRPC
- * thread), written by the table's writer, and acknowledged cumulatively once durable.
+ * thread), written by the table's writer, and acknowledged cumulatively once durable; in discard
+ * mode they are only counted and acknowledged at once.
  */
 final class IngestStream implements StreamObserver<EphemeralStreamRequest> {
   private static final Logger log = LoggerFactory.getLogger(IngestStream.class);
@@ -204,6 +205,13 @@ final class IngestStream implements StreamObserver<EphemeralStreamRequest> {
       return;
     }
     recordsReceived.addAndGet(records.size());
+    if (service.discard()) {
+      // Counted, not decoded or written; acked at once (honouring ack faults) and in order, as offsets arrive.
+      nextOffset++;
+      t.discarded(records.size());
+      durable(offset);
+      return;
+    }
     byte[] lines = landingLines(t.name(), offset, records);
     nextOffset++;
     t.append(new LandedTable.Append(lines, records.size(), onDurable, offset));

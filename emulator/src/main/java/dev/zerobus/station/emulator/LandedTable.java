@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,8 @@ final class LandedTable implements AutoCloseable {
   private final Thread writer;
   private volatile TableSchema schema;
   private volatile long rows;
+  /** Records acknowledged unread in discard mode: they count here, never in rows. */
+  private final LongAdder discarded = new LongAdder();
   private volatile boolean closed;
   private FileChannel channel;
   private OutputStream out;
@@ -104,6 +107,15 @@ final class LandedTable implements AutoCloseable {
     return file;
   }
 
+  /** Counts records a discard-mode stream acknowledged without decoding or writing them. */
+  void discarded(int records) {
+    discarded.add(records);
+  }
+
+  long discardedCount() {
+    return discarded.sum();
+  }
+
   /** Queues rows; blocks while the writer is QUEUE_CAPACITY appends behind. */
   void append(Append append) throws InterruptedException {
     if (closed) {
@@ -137,6 +149,7 @@ final class LandedTable implements AutoCloseable {
       out.close();
       openFile(false);
       rows = 0;
+      discarded.reset();
     }
   }
 

@@ -72,7 +72,7 @@ public final class ZerobusEmulator implements AutoCloseable {
     this.catalog = new TableCatalog(dataDir, b.declaredTables, b.strict, b.fsync);
     ZerobusService[] serviceRef = new ZerobusService[1];
     this.faults = new Faults(table -> serviceRef[0].releaseAcks(table));
-    this.service = new ZerobusService(catalog, faults, scheduler);
+    this.service = new ZerobusService(catalog, faults, scheduler, b.discard);
     serviceRef[0] = service;
     boolean started = false;
     HttpServer ws = null;
@@ -150,6 +150,17 @@ public final class ZerobusEmulator implements AutoCloseable {
     List<String> out = new ArrayList<>();
     catalog.tables().forEach(t -> out.add(t.name()));
     return out;
+  }
+
+  /** Whether the emulator acknowledges records without decoding or landing them ({@link Builder#discard}). */
+  public boolean discard() {
+    return settings.discard;
+  }
+
+  /** Records acknowledged unread in discard mode on a table so far (0 for a table that does not exist). */
+  public long discardedCount(String table) {
+    LandedTable t = catalog.table(table);
+    return t == null ? 0 : t.discardedCount();
   }
 
   /** Rows landed in a table so far (0 for a table that does not exist). */
@@ -308,6 +319,7 @@ public final class ZerobusEmulator implements AutoCloseable {
     private Duration tokenTtl = Duration.ofHours(1);
     private boolean strict;
     private boolean fsync;
+    private boolean discard;
     private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
     private final Map<String, TableSchema> declaredTables = new LinkedHashMap<>();
 
@@ -361,6 +373,17 @@ public final class ZerobusEmulator implements AutoCloseable {
     /** fsync each write group before acknowledging (default: flush to the OS only). */
     public Builder fsync(boolean fsync) {
       this.fsync = fsync;
+      return this;
+    }
+
+    /**
+     * Acknowledge every ingested message without decoding or writing its records: only counted
+     * ({@link #discardedCount}), so a benchmark measures its client against a server that costs
+     * almost nothing. Auth, stream creation, table checks, offsets, ack order and the stream and
+     * ack faults still apply; reject-records cannot (nothing is decoded), and no row lands.
+     */
+    public Builder discard(boolean discard) {
+      this.discard = discard;
       return this;
     }
 

@@ -18,12 +18,19 @@ final class ZerobusService extends ZerobusGrpc.ZerobusImplBase {
   private final TableCatalog catalog;
   private final Faults faults;
   private final ScheduledExecutorService scheduler;
+  private final boolean discard;
   private final Map<String, IngestStream> streams = new ConcurrentHashMap<>();
 
-  ZerobusService(TableCatalog catalog, Faults faults, ScheduledExecutorService scheduler) {
+  ZerobusService(TableCatalog catalog, Faults faults, ScheduledExecutorService scheduler, boolean discard) {
     this.catalog = catalog;
     this.faults = faults;
     this.scheduler = scheduler;
+    this.discard = discard;
+  }
+
+  /** Whether ingested messages are acknowledged without being decoded or written (a benchmark's ceiling). */
+  boolean discard() {
+    return discard;
   }
 
   @Override

@@ -63,13 +63,39 @@ class EmulatorJarIT {
     }
   }
 
+  @Test
+  void discardAcksEveryRecordAndLandsNone() throws Exception {
+    Files.writeString(dataDir.resolve("tables.json"),
+        "{\"tables\": {\"main.jar.readings\": \"device_name STRING, temp INT, humidity BIGINT\"}}");
+    Running emulator = start("--discard");
+    try (ZerobusSdk sdk = new ZerobusSdk(emulator.settings.get("ZEROBUS_SERVER_ENDPOINT"),
+        emulator.settings.get("DATABRICKS_WORKSPACE_URL"))) {
+      assertTrue(emulator.banner().stream().anyMatch(l -> l.startsWith("Discard mode")), emulator.banner().toString());
+      ZerobusProtoStream stream = TestSdk.unwrap(() -> sdk.createProtoStream("main.jar.readings",
+          Reading.getDescriptor().toProto(), emulator.settings.get("DATABRICKS_CLIENT_ID"),
+          emulator.settings.get("DATABRICKS_CLIENT_SECRET"), TestSdk.patient()).get(60, TimeUnit.SECONDS));
+      for (int i = 0; i < 100; i++) {
+        stream.ingestRecordOffset(TestSdk.reading(i));
+      }
+      stream.flush();
+      stream.close();
+      JsonNode table = get(emulator.admin + "/tables/main.jar.readings");
+      assertEquals(0, table.get("rows").asLong());
+      assertEquals(100, table.get("discarded_records").asLong());
+    } finally {
+      stop(emulator);
+    }
+  }
+
   private record Running(Process process, Map<String, String> settings, String admin, List<String> banner) {}
 
-  private Running start() throws Exception {
+  private Running start(String... flags) throws Exception {
     String java = ProcessHandle.current().info().command().orElse("java");
-    Process p = new ProcessBuilder(java, "-jar", JAR.toString(), "--grpc-port", "0", "--workspace-port", "0",
-        "--admin-port", "0", "--data-dir", dataDir.toString(), "--config", dataDir.resolve("tables.json").toString())
-        .redirectErrorStream(true).start();
+    List<String> command = new ArrayList<>(List.of(java, "-jar", JAR.toString(), "--grpc-port", "0",
+        "--workspace-port", "0", "--admin-port", "0", "--data-dir", dataDir.toString(),
+        "--config", dataDir.resolve("tables.json").toString()));
+    command.addAll(List.of(flags));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     Map<String, String> settings = new HashMap<>();
     List<String> banner = new ArrayList<>();
