@@ -61,9 +61,10 @@ class BridgeJarIT {
         }
       }
       assertTrue(bridgeUrl != null && rowsUrl != null, "banner printed: " + String.join("\n", lines));
+      List<String> later = java.util.Collections.synchronizedList(new ArrayList<>());
       Thread drain = new Thread(() -> {
         try {
-          out.lines().forEach(l -> { });
+          out.lines().forEach(later::add);
         } catch (java.io.UncheckedIOException closed) {
           // the process is gone
         }
@@ -85,6 +86,13 @@ class BridgeJarIT {
 
       process.destroy();
       assertTrue(process.waitFor(30, TimeUnit.SECONDS), "stops on SIGTERM");
+      drain.join(10_000);
+      // The access log is written in blocks; the last requests' lines are written at shutdown too.
+      List<String> access = later.stream().filter(l -> l.contains(" d.z.s.access ")).toList();
+      assertEquals(1, access.stream().filter(l -> l.contains("\"POST /ingest/station_two?wait_for_ack=true HTTP/1.1\" 200 "))
+          .count(), "one access line per request: " + access);
+      assertEquals(1, access.stream().filter(l -> l.contains("\"POST /flush/station_one HTTP/1.1\" 200 ")).count(),
+          "the last request's line: " + access);
       try {
         get(rowsUrl);
         throw new AssertionError("the emulator is still running after the bridge stopped");
