@@ -24,6 +24,10 @@ final class ProtoWriter {
     return size;
   }
 
+  int capacity() {
+    return buf.length;
+  }
+
   byte[] toByteArray() {
     return Arrays.copyOf(buf, size);
   }

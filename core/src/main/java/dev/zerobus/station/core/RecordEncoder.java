@@ -46,6 +46,13 @@ public final class RecordEncoder {
       .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
       .build();
 
+  /**
+   * The writer a record is encoded into, one per thread and reused: a record then allocates only
+   * its own bytes. One that grew past {@link #KEEP_BYTES} for a large record is let go after it.
+   */
+  private static final ThreadLocal<ProtoWriter> WRITER = ThreadLocal.withInitial(() -> new ProtoWriter(256));
+  private static final int KEEP_BYTES = 64 * 1024;
+
   private final String table;
   private final MessagePlan root;
   private final EncoderOptions options;
@@ -87,9 +94,23 @@ public final class RecordEncoder {
 
   /** Encodes the object the parser stands on (at START_OBJECT), leaving it at the END_OBJECT. */
   public byte[] encodeObject(JsonParser p) throws EncodeException, IOException {
-    ProtoWriter w = new ProtoWriter(256);
+    ProtoWriter w = writer();
     writeMessage(new JsonSource(p), root, w, "", true);
-    return w.toByteArray();
+    return done(w);
+  }
+
+  private static ProtoWriter writer() {
+    ProtoWriter w = WRITER.get();
+    w.reset();
+    return w;
+  }
+
+  private static byte[] done(ProtoWriter w) {
+    byte[] out = w.toByteArray();
+    if (w.capacity() > KEEP_BYTES) {
+      WRITER.remove();
+    }
+    return out;
   }
 
   /**
@@ -98,7 +119,7 @@ public final class RecordEncoder {
    * java.util.Date/Instant/LocalDate/LocalDateTime/OffsetDateTime for timestamps and dates.
    */
   public byte[] encodeValue(Map<String, ?> record) throws EncodeException {
-    return encodeTree(record, 128, true);
+    return encodeTree(record, true);
   }
 
   /**
@@ -107,17 +128,17 @@ public final class RecordEncoder {
    * these fields to it: the connector uses this for Kafka metadata columns on JSON and protobuf values.
    */
   public byte[] encodeFields(Map<String, ?> fields) throws EncodeException {
-    return encodeTree(fields, 64, false);
+    return encodeTree(fields, false);
   }
 
-  private byte[] encodeTree(Map<String, ?> tree, int capacity, boolean whole) throws EncodeException {
-    ProtoWriter w = new ProtoWriter(capacity);
+  private byte[] encodeTree(Map<String, ?> tree, boolean whole) throws EncodeException {
+    ProtoWriter w = writer();
     try {
       writeMessage(new ObjectSource(tree), root, w, "", whole);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException("a value tree is in memory; reading it cannot fail", e);
     }
-    return w.toByteArray();
+    return done(w);
   }
 
   /** How a request body holds several records. */

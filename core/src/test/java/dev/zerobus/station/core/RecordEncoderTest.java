@@ -51,6 +51,19 @@ class RecordEncoderTest {
   }
 
   @Test
+  void aLargeRecordBetweenSmallOnesLeavesNoTraceInTheReusedWriter() throws Exception {
+    String small = "{\"device_name\": \"s\", \"temp\": 1, \"humidity\": 2}";
+    byte[] before = station.encoder().encode(json(small));
+    String name = "x".repeat(200_000); // grows the thread's writer past what it keeps
+    DynamicMessage large = DynamicMessage.parseFrom(station.descriptor(),
+        station.encoder().encode(json("{\"device_name\": \"" + name + "\", \"temp\": 3, \"humidity\": 4}")));
+    assertEquals(name, get(large, "device_name"));
+    assertEquals(3, get(large, "temp"));
+    assertEquals(4L, get(large, "humidity"));
+    assertArrayEquals(before, station.encoder().encode(json(small)));
+  }
+
+  @Test
   void encodesEveryTypeAndDecodesBack() throws Exception {
     String record = """
         {"id": "r1", "name": "ünï ✓ \\"q\\"", "small": -2147483648, "big": "9223372036854775807", "ratio": 0.25,
