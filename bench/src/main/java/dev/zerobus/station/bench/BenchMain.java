@@ -39,7 +39,8 @@ public final class BenchMain {
 
   private static final String USAGE = "usage: zerobus-bench sdk [records] | encoder | encoder-ab <older bench jar> [rounds]"
       + " | bridge [sdk records] [seconds per run] [streams per table list, default 1,2,4]"
-      + " | connector [records] [streams per table list, default 1,2,4] | overload [seconds, default 120] [ack delay ms, default 1000]";
+      + " | connector [records] [streams per table list, default 1,2,4] | overload [seconds, default 120] [ack delay ms, default 1000]"
+      + " | profile [seconds, default 30] [wait_for_ack, default false]";
 
   public static void main(String[] args) throws Exception {
     String which = args.length > 0 ? args[0] : "sdk";
@@ -60,6 +61,10 @@ public final class BenchMain {
       case "bridge":
         BridgeBench.run(args.length > 1 ? records : 300_000, args.length > 2 ? Integer.parseInt(args[2]) : 15, 64,
             streams(args, 3));
+        break;
+      case "profile":
+        ProfileBench.run(args.length > 1 ? Integer.parseInt(args[1]) : 30,
+            args.length > 2 && Boolean.parseBoolean(args[2]));
         break;
       case "overload":
         OverloadBench.run(args.length > 1 ? Integer.parseInt(args[1]) : 120,
