@@ -1,5 +1,6 @@
 package dev.zerobus.station.bridge;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.zerobus.station.core.BackpressureException;
 import dev.zerobus.station.core.EncodeException;
 import dev.zerobus.station.core.IngestTicket;
@@ -14,6 +15,7 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.SameThreadExecutor;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -209,22 +211,29 @@ final class IngestHandler implements HttpHandler {
     }
   }
 
-  private Map<String, Object> success(TableDefinition table, Batch batch, List<Map<String, Object>> rejected,
+  /** The success answer: a Map for Jackson, or for one record (the hot path) the same JSON written directly. */
+  private Object success(TableDefinition table, Batch batch, List<Map<String, Object>> rejected,
       boolean waitForAck, IngestTicket ticket) {
+    long offset = ticket.accepted().getNow(-1L);
+    boolean durable = ticket.durable().isDone() && !ticket.durable().isCompletedExceptionally();
+    if (batch.single()) {
+      StringBuilder json = new StringBuilder(160).append("{\"status\":\"success\",\"table\":\"");
+      JsonStringEncoder.getInstance().quoteAsString(table.key(), json);
+      json.append("\",\"message\":\"Record ingested successfully\",\"wait_for_ack\":").append(waitForAck)
+          .append(",\"records\":1,\"offset\":").append(offset).append(",\"durable\":").append(durable).append('}');
+      return json.toString().getBytes(StandardCharsets.UTF_8);
+    }
     int records = batch.records().size();
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("status", rejected.isEmpty() ? "success" : "partial");
     body.put("table", table.key());
-    body.put("message", batch.single() ? "Record ingested successfully"
-        : rejected.isEmpty() ? records + " records ingested successfully"
+    body.put("message", rejected.isEmpty() ? records + " records ingested successfully"
         : records + " of " + batch.total() + " records ingested, " + rejected.size() + " rejected");
     body.put("wait_for_ack", waitForAck);
     body.put("records", records);
-    body.put("offset", ticket.accepted().getNow(-1L));
-    body.put("durable", ticket.durable().isDone() && !ticket.durable().isCompletedExceptionally());
-    if (!batch.single()) {
-      body.put("rejected", rejected);
-    }
+    body.put("offset", offset);
+    body.put("durable", durable);
+    body.put("rejected", rejected);
     return body;
   }
 

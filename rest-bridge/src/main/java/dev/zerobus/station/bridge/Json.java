@@ -29,6 +29,7 @@ final class Json {
     exchange.putAttachment(ANSWERED, new AtomicBoolean());
   }
 
+  /** Sends {@code body}: an object for Jackson, or a byte[] that is JSON already. */
   static void send(HttpServerExchange exchange, int status, Object body) {
     send(exchange, status, body, null);
   }
@@ -44,7 +45,7 @@ final class Json {
     }
     byte[] bytes;
     try {
-      bytes = MAPPER.writeValueAsBytes(body);
+      bytes = body instanceof byte[] json ? json : MAPPER.writeValueAsBytes(body);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

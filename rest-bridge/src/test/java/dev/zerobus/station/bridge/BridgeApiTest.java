@@ -53,6 +53,12 @@ class BridgeApiTest {
       assertEquals("Record ingested successfully", body.get("message").asText());
     }
     assertEquals("station_two", json(two).get("table").asText());
+    // A single record's answer is written by hand on the hot path: the same fields, in the same order, as a batch's.
+    List<String> fields = new ArrayList<>();
+    json(one).fieldNames().forEachRemaining(fields::add);
+    assertEquals(List.of("status", "table", "message", "wait_for_ack", "records", "offset", "durable"), fields);
+    assertEquals(1, json(one).get("records").asInt());
+    assertTrue(json(one).get("offset").asLong() >= 0, one.body());
     assertFalse(json(one).get("wait_for_ack").asBoolean());
     assertTrue(json(durable).get("wait_for_ack").asBoolean());
     assertTrue(json(durable).get("durable").asBoolean(), "wait_for_ack=true answers once durable");
