@@ -362,4 +362,20 @@ class FailureModelTest {
     assertEquals(2, zerobus.opens.get());
     assertEquals(StreamState.OPEN, manager.health("station_one").state());
   }
+
+  @Test
+  void recordsWithoutALaneKeyReachEveryStreamOfTheTable() throws Exception {
+    start(QUICK.with(Setting.STREAMS_PER_TABLE, 2));
+    List<IngestTicket> tickets = new ArrayList<>();
+    // Lanes take turns by time slice, so a steady flow of single records reaches both within a few slices.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (zerobus.opens.get() < 2 && System.nanoTime() < deadline && tickets.size() < 100_000) {
+      tickets.add(manager.ingest("station_one", rec("r" + tickets.size())));
+    }
+    assertEquals(2, zerobus.opens.get(), "both streams of the table were used");
+    for (IngestTicket t : tickets) {
+      t.durable().get(10, TimeUnit.SECONDS);
+    }
+    assertEquals(tickets.size(), zerobus.landed().size());
+  }
 }
