@@ -89,7 +89,7 @@ final class BridgeBench {
           RawUndertow.class.getName()), Map.of());
       try {
         String url = listening(rawServer, Pattern.compile("^Raw Undertow on (http://\\S+)$"), "the raw Undertow server");
-        wrk(dir, url, SCENARIOS.get(0), 5, connections); // JIT warm-up
+        wrk(dir, url, SCENARIOS.get(0), 15, connections); // JIT warm-up
         for (Scenario s : SCENARIOS) {
           raw.add(measured(dir, url, s, seconds, connections, Map.of("raw Undertow", Cpu.of(rawServer))));
         }
@@ -105,8 +105,9 @@ final class BridgeBench {
         List<Run> runs = new ArrayList<>();
         try {
           String url = bridgeUrl(process);
-          wrk(dir, url, SCENARIOS.get(0), 10, connections); // JIT warm-up of the single-record path
-          wrk(dir, url, SCENARIOS.get(2), 5, connections); // and of the batch path
+          // JIT warm-up: on 2 cores shared with wrk the compiler is still busy after 10 s of single records.
+          wrk(dir, url, SCENARIOS.get(0), 30, connections);
+          wrk(dir, url, SCENARIOS.get(2), 10, connections); // and the batch path
           for (Scenario s : scenarios) {
             Map<String, LongSupplier> processes = new LinkedHashMap<>();
             processes.put("bridge", Cpu.of(process));
