@@ -151,6 +151,45 @@ final class ConnectHarness implements AutoCloseable {
     }
   }
 
+  /**
+   * Produces events 0, 1, 2, ... in batches of 100 over the partitions from a thread of its own until closed, at
+   * about 2,000 records/s: a steady backlog, so a kill always meets a connector draining one. The pause between
+   * batches sets that rate; nothing waits on it.
+   */
+  static final class PacedProducer implements AutoCloseable {
+    private final java.util.concurrent.atomic.AtomicBoolean producing = new java.util.concurrent.atomic.AtomicBoolean(true);
+    private final java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+    private final Thread thread;
+
+    PacedProducer(KafkaProducer<byte[], byte[]> kafka, String topic, int partitions) {
+      thread = new Thread(() -> {
+        try {
+          while (producing.get()) {
+            int from = sent.get();
+            produce(kafka, topic, partitions, from, from + 100);
+            sent.addAndGet(100);
+            Thread.sleep(50);
+          }
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }, "paced-producer");
+      thread.start();
+    }
+
+    /** Records produced and acknowledged by Kafka so far; final once closed. */
+    int sent() {
+      return sent.get();
+    }
+
+    /** Stops after the batch under way. */
+    @Override
+    public void close() throws InterruptedException {
+      producing.set(false);
+      thread.join();
+    }
+  }
+
   static byte[] event(String id, int i) {
     return ("{\"device_name\":\"" + id + "\",\"temp\":" + (i % 50) + ",\"humidity\":" + i + "}")
         .getBytes(java.nio.charset.StandardCharsets.UTF_8);

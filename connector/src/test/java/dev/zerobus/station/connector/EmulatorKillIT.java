@@ -11,8 +11,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -47,9 +45,7 @@ class EmulatorKillIT {
     ClassLoadingWatch watch = new ClassLoadingWatch();
     EmulatorProcess emulator = new EmulatorProcess(dir);
     EmbeddedConnectCluster connect = null;
-    AtomicBoolean producing = new AtomicBoolean(true);
-    AtomicInteger sent = new AtomicInteger();
-    Thread producer = null;
+    ConnectHarness.PacedProducer producer = null;
     List<Duration> recoveries = new ArrayList<>();
     try {
       emulator.start();
@@ -73,19 +69,7 @@ class EmulatorKillIT {
       connect.configureConnector("kill", props);
       connect.assertions().assertConnectorAndExactlyNumTasksAreRunning("kill", 2, "connector did not start");
 
-      producer = new Thread(() -> { // a steady backlog, so every kill lands mid-drain
-        try {
-          while (producing.get()) {
-            int from = sent.get();
-            ConnectHarness.produce(kafka, topic, PARTITIONS, from, from + 100);
-            sent.addAndGet(100);
-            Thread.sleep(50); // pacing, ~2,000 records/s
-          }
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      }, "producer");
-      producer.start();
+      producer = new ConnectHarness.PacedProducer(kafka, topic, PARTITIONS);
 
       for (int round = 1; round <= ROUNDS; round++) {
         long before = emulator.rowCount();
@@ -102,11 +86,10 @@ class EmulatorKillIT {
         System.out.printf("CONNECTOR-KILL round %d: down %d s, rows flowing again %d ms after the emulator was back%n",
             round, downtime.toSeconds(), recovery.toMillis());
       }
-      producing.set(false);
-      producer.join();
+      producer.close();
       kafka.close();
 
-      int ids = sent.get();
+      int ids = producer.sent();
       List<String> missing = new ArrayList<>();
       try {
         await(Duration.ofSeconds(180), ids + " records landed", () -> missing(emulator, ids, missing).isEmpty());
@@ -119,9 +102,8 @@ class EmulatorKillIT {
           ROUNDS, ids + PARTITIONS, emulator.rowCount(), emulator.rowCount() - ids - PARTITIONS,
           recoveries.stream().map(d -> d.toMillis() + " ms").toList());
     } finally {
-      producing.set(false);
       if (producer != null) {
-        producer.join();
+        producer.close();
       }
       if (connect != null) {
         connect.stop();

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
 
 /**
  * The Zerobus emulator as a separate process, so a test can kill it the hard way (SIGKILL, no
@@ -51,13 +52,13 @@ final class EmulatorProcess implements AutoCloseable {
         "dev.zerobus.station.emulator.EmulatorMain", "--host", "127.0.0.1", "--grpc-port", String.valueOf(grpcPort),
         "--workspace-port", String.valueOf(workspacePort), "--admin-port", "-1", "--data-dir", dataDir.toString())
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!(listening(grpcPort) && listening(workspacePort))) {
-      if (!process.isAlive() || System.nanoTime() > deadline) {
-        throw new IllegalStateException("emulator did not start; see " + log);
-      }
-      Thread.sleep(50);
-    }
+    Awaitility.await("the emulator's ports (log: " + log + ")").atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(50)).until(() -> {
+          if (!process.isAlive()) {
+            throw new IllegalStateException("the emulator exited while starting; see " + log);
+          }
+          return listening(grpcPort) && listening(workspacePort);
+        });
   }
 
   /** kill -9: no shutdown hook, no flush, open connections reset. */

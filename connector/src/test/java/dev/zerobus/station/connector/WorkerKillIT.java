@@ -22,8 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -52,9 +50,7 @@ class WorkerKillIT {
     ZerobusEmulator emulator = ZerobusEmulator.builder().grpcPort(0).workspacePort(0).adminPort(-1)
         .dataDir(dir.resolve("landed")).start();
     Process worker = null;
-    AtomicBoolean producing = new AtomicBoolean(true);
-    AtomicInteger sent = new AtomicInteger();
-    Thread producer = null;
+    ConnectHarness.PacedProducer producer = null;
     try {
       String topic = "wk";
       kafka.createTopic(topic, PARTITIONS);
@@ -89,19 +85,7 @@ class WorkerKillIT {
           HttpResponse.BodyHandlers.ofString());
       assertTrue(put.statusCode() / 100 == 2, put.body());
 
-      producer = new Thread(() -> {
-        try {
-          while (producing.get()) {
-            int from = sent.get();
-            ConnectHarness.produce(kp, topic, PARTITIONS, from, from + 100);
-            sent.addAndGet(100);
-            Thread.sleep(50); // pacing, ~2,000 records/s
-          }
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      }, "producer");
-      producer.start();
+      producer = new ConnectHarness.PacedProducer(kp, topic, PARTITIONS);
 
       for (int kill = 1; kill <= KILLS; kill++) {
         long before = emulator.rowCount(EVENTS);
@@ -112,10 +96,9 @@ class WorkerKillIT {
         long atRestart = emulator.rowCount(EVENTS);
         await(Duration.ofSeconds(120), "rows flowing after restart " + kill, () -> emulator.rowCount(EVENTS) > atRestart);
       }
-      producing.set(false);
-      producer.join();
+      producer.close();
       kp.close();
-      int ids = sent.get();
+      int ids = producer.sent();
       await(Duration.ofSeconds(180), "every record landed", () -> distinct(emulator).size() >= ids + PARTITIONS);
       Set<String> landed = distinct(emulator);
       for (int i = 0; i < ids; i++) {
@@ -125,9 +108,8 @@ class WorkerKillIT {
       System.out.printf("WORKER-KILL %d kills of the worker (offset.flush.interval.ms=10000): produced %d, landed %d,"
           + " duplicates %d%n", KILLS, ids + PARTITIONS, rows, rows - ids - PARTITIONS);
     } finally {
-      producing.set(false);
       if (producer != null) {
-        producer.join();
+        producer.close();
       }
       if (worker != null) {
         worker.destroyForcibly().waitFor();

@@ -1,6 +1,7 @@
 package dev.zerobus.station.bridge;
 
 import static dev.zerobus.station.bridge.BridgeFixture.assertErrorBody;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -108,16 +108,10 @@ class BridgeErrorContractTest {
           HttpRequest.newBuilder(URI.create(bridge.server.url() + "/ingest/station_one?wait_for_ack=true"))
               .POST(HttpRequest.BodyPublishers.ofString("{\"device_name\": \"waiting\"}")).build(),
           HttpResponse.BodyHandlers.ofString());
-      waitFor(() -> bridge.server.requestsInFlight() == 1);
+      await("the request in flight").atMost(Duration.ofSeconds(30)).until(() -> bridge.server.requestsInFlight() == 1);
 
       CompletableFuture<Void> shutdown = CompletableFuture.runAsync(bridge.server::shutdown);
-      waitFor(() -> {
-        try {
-          return bridge.get("/health").statusCode() == 503;
-        } catch (Exception e) {
-          throw new AssertionError(e);
-        }
-      });
+      await("shutdown begun").atMost(Duration.ofSeconds(30)).until(() -> bridge.get("/health").statusCode() == 503);
       List<String> refused = new ArrayList<>();
       for (Route r : ROUTES) {
         HttpResponse<String> answer = send(bridge, r.method(), r.path(), r.body());
@@ -165,15 +159,5 @@ class BridgeErrorContractTest {
 
   private static String abbreviated(String path) {
     return path.length() > 80 ? path.substring(0, 80) + "..." : path;
-  }
-
-  static void waitFor(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting");
-      }
-      Thread.sleep(20);
-    }
   }
 }
