@@ -237,10 +237,43 @@ final class LandedTable implements AutoCloseable {
 
   private void openFile(boolean append) throws IOException {
     Files.createDirectories(file.getParent());
+    if (append) {
+      dropTornTail();
+    }
     // A FileOutputStream, not a channel stream: an interrupted caller must not close the file.
     FileOutputStream stream = new FileOutputStream(file.toFile(), append);
     channel = stream.getChannel();
     out = new BufferedOutputStream(stream, 1 << 16);
+  }
+
+  /**
+   * A process killed in the middle of a write leaves a last line without its newline. That row was
+   * never acknowledged (acks follow the write), so the client sends it again; appending after it
+   * would glue the next row onto the torn one, so it is cut off first.
+   */
+  private void dropTornTail() throws IOException {
+    if (!Files.exists(file)) {
+      return;
+    }
+    try (FileChannel ch = FileChannel.open(file, java.nio.file.StandardOpenOption.READ,
+        java.nio.file.StandardOpenOption.WRITE)) {
+      long size = ch.size();
+      long keep = size;
+      java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+      while (keep > 0) {
+        one.clear();
+        ch.read(one, keep - 1);
+        if (one.get(0) == '\n') {
+          break;
+        }
+        keep--;
+      }
+      if (keep < size) {
+        ch.truncate(keep);
+        log.warn("table {}: dropped a torn last row ({} bytes) left by an interrupted write; it was never"
+            + " acknowledged, so its client sends it again", name, size - keep);
+      }
+    }
   }
 
   private long countRows() throws IOException {
