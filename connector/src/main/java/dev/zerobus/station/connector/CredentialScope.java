@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -130,7 +131,7 @@ final class CredentialScope {
       return null;
     }
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    if (!scheme.equals("https") && !scheme.equals("http") || uri.getHost() == null || uri.getRawUserInfo() != null
+    if ((!scheme.equals("https") && !scheme.equals("http")) || uri.getHost() == null || uri.getRawUserInfo() != null
         || uri.getRawQuery() != null || uri.getRawFragment() != null) {
       return null;
     }
@@ -151,7 +152,7 @@ final class CredentialScope {
     if (host.startsWith("[")) {
       host = host.substring(1, host.length() - 1);
     }
-    var v4 = IPV4.matcher(host);
+    Matcher v4 = IPV4.matcher(host);
     return host.equals("localhost") || host.equals("::1") || host.equals("0:0:0:0:0:0:0:1")
         || v4.matches() && v4.group(1).equals("127");
   }
