@@ -101,10 +101,14 @@ public final class ZerobusSinkConfig extends AbstractConfig {
     order = 0;
     def.define(SERVER_ENDPOINT, Type.STRING, "", Importance.HIGH,
         "Zerobus endpoint, e.g. https://<workspace-id>.zerobus.<region>.cloud.databricks.com; "
-            + "overrides databricks.server_endpoint of the config file.",
+            + "overrides databricks.server_endpoint of the config file. Must be https (or a bare host name) unless it "
+            + "is a loopback address or the worker's own ZEROBUS_SERVER_ENDPOINT.",
         GROUP_ZEROBUS, ++order, Width.LONG, "Zerobus endpoint");
     def.define(WORKSPACE_URL, Type.STRING, "", Importance.HIGH,
-        "Workspace URL, where OAuth tokens come from; overrides databricks.workspace_url.",
+        "Workspace URL, where OAuth tokens come from; overrides databricks.workspace_url. The worker's own "
+            + "credentials are only sent to the worker's DATABRICKS_WORKSPACE_URL or a URL in its "
+            + "ZEROBUS_ALLOWED_WORKSPACE_URLS (docs/connector.md, \"Whose credentials go where\"); any other URL needs "
+            + "zerobus.client.id and zerobus.client.secret of its own, and https unless it is a loopback address.",
         GROUP_ZEROBUS, ++order, Width.LONG, "Workspace URL");
     def.define(WORKSPACE_ID, Type.STRING, "", Importance.LOW,
         "Workspace id; overrides databricks.workspace_id.",
@@ -114,7 +118,9 @@ public final class ZerobusSinkConfig extends AbstractConfig {
         GROUP_ZEROBUS, ++order, Width.MEDIUM, "Client id");
     def.define(CLIENT_SECRET, Type.PASSWORD, "", Importance.HIGH,
         "Service principal secret. Empty: the worker's DATABRICKS_CLIENT_SECRET environment variable. "
-            + "Prefer a config provider reference such as ${env:DATABRICKS_CLIENT_SECRET}; it is never logged.",
+            + "Prefer a config provider reference such as ${env:DATABRICKS_CLIENT_SECRET}; it is never logged. "
+            + "A value equal to the worker's DATABRICKS_CLIENT_SECRET counts as the worker's secret and goes only "
+            + "where the worker's does (see zerobus.workspace.url).",
         GROUP_ZEROBUS, ++order, Width.MEDIUM, "Client secret");
     def.define(VALIDATE_CREDENTIALS, Type.BOOLEAN, false, Importance.LOW,
         "When the connector config is validated (by the REST API's validate call and when a connector is created or "

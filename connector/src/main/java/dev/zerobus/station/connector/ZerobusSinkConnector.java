@@ -2,6 +2,7 @@ package dev.zerobus.station.connector;
 
 import dev.zerobus.station.core.Credentials;
 import dev.zerobus.station.core.DatabricksSettings;
+import dev.zerobus.station.core.StationConfig;
 import dev.zerobus.station.core.TableDefinition;
 import dev.zerobus.station.core.TokenProbe;
 import dev.zerobus.station.core.Env;
@@ -22,7 +23,17 @@ import org.apache.kafka.connect.sink.SinkConnector;
  */
 public class ZerobusSinkConnector extends SinkConnector {
   private static final String JSON_CONVERTER = "org.apache.kafka.connect.json.JsonConverter";
+  private final Map<String, String> workerEnvironment;
   private Map<String, String> props;
+
+  public ZerobusSinkConnector() {
+    this(System.getenv());
+  }
+
+  /** @param workerEnvironment stands in for the worker's process environment (tests) */
+  ZerobusSinkConnector(Map<String, String> workerEnvironment) {
+    this.workerEnvironment = Map.copyOf(workerEnvironment);
+  }
 
   @Override
   public String version() {
@@ -62,7 +73,8 @@ public class ZerobusSinkConnector extends SinkConnector {
    * reported at once, each on the setting at fault: exactly one of the config file and the inline
    * JSON; the tables it names must load (schemas parse and agree); credentials must be given; every
    * table in topic.tables must exist and every listed topic must route to one. With
-   * validate.credentials=true, a token is fetched with the credentials too.
+   * validate.credentials=true, a token is fetched with the credentials too. Nothing is sent unless
+   * {@link CredentialScope} allows the workspace URL and endpoint with these credentials.
    */
   @Override
   public Config validate(Map<String, String> connectorConfigs) {
@@ -78,7 +90,7 @@ public class ZerobusSinkConnector extends SinkConnector {
       error(config, ZerobusSinkConfig.CONFIG_FILE, e.getMessage());
       return config;
     }
-    Env env = StationSetup.env(parsed);
+    Env env = StationSetup.env(parsed, workerEnvironment);
     Credentials credentials = null;
     try {
       credentials = Credentials.from(env);
@@ -92,13 +104,25 @@ public class ZerobusSinkConnector extends SinkConnector {
             + " (or DATABRICKS_CLIENT_SECRET in the environment of every worker)");
       }
     }
+    String configSetting = parsed.getString(ZerobusSinkConfig.CONFIG_FILE).isBlank()
+        ? ZerobusSinkConfig.CONFIG_JSON : ZerobusSinkConfig.CONFIG_FILE;
+    StationConfig station;
+    try {
+      station = StationSetup.station(parsed, env);
+    } catch (dev.zerobus.station.core.ConfigException e) {
+      error(config, configSetting, e.getMessage());
+      return config;
+    }
+    CredentialScope scope = CredentialScope.check(parsed, workerEnvironment, env, station.databricks());
+    if (!scope.problems().isEmpty()) {
+      scope.problems().forEach(p -> error(config, p.setting(), p.message()));
+      return config;
+    }
     TableRegistry registry;
     try {
-      registry = StationSetup.registry(parsed, env);
+      registry = StationSetup.registry(parsed, station, env, scope);
     } catch (dev.zerobus.station.core.ConfigException e) {
-      String blamed = parsed.getString(ZerobusSinkConfig.CONFIG_FILE).isBlank()
-          ? ZerobusSinkConfig.CONFIG_JSON : ZerobusSinkConfig.CONFIG_FILE;
-      error(config, blamed, e.getMessage());
+      error(config, configSetting, e.getMessage());
       return config;
     }
     checkRoutes(config, connectorConfigs, parsed, registry);
@@ -111,7 +135,7 @@ public class ZerobusSinkConnector extends SinkConnector {
           + ZerobusSinkConfig.MAP_INTEGERS + "=accept if no producer sends such integers");
     }
     if (credentials != null && parsed.getBoolean(ZerobusSinkConfig.VALIDATE_CREDENTIALS)) {
-      checkToken(config, registry, credentials);
+      checkToken(config, registry, credentials, scope.workspaceTrusted());
     }
     return config;
   }
@@ -120,15 +144,16 @@ public class ZerobusSinkConnector extends SinkConnector {
    * Fetches a token as the SDK will: refused credentials are reported on the secret, missing
    * privileges on a table on the client id, an unreachable workspace on its URL.
    */
-  private static void checkToken(Config config, TableRegistry registry, Credentials credentials) {
+  private static void checkToken(Config config, TableRegistry registry, Credentials credentials,
+      boolean echoAnswers) {
     DatabricksSettings db = registry.config().databricks();
-    TokenProbe.Problem p = TokenProbe.fetch(db.workspaceUrl(), db.workspaceId(), null, credentials);
+    TokenProbe.Problem p = TokenProbe.fetch(db.workspaceUrl(), db.workspaceId(), null, credentials, echoAnswers);
     if (p != null) {
       error(config, p.refused() ? ZerobusSinkConfig.CLIENT_SECRET : ZerobusSinkConfig.WORKSPACE_URL, p.message());
       return;
     }
     for (TableDefinition table : registry.tables()) {
-      p = TokenProbe.fetch(db.workspaceUrl(), db.workspaceId(), table.tableName(), credentials);
+      p = TokenProbe.fetch(db.workspaceUrl(), db.workspaceId(), table.tableName(), credentials, echoAnswers);
       if (p != null) {
         error(config, p.refused() ? ZerobusSinkConfig.CLIENT_ID : ZerobusSinkConfig.WORKSPACE_URL, p.message());
       }

@@ -2,6 +2,7 @@ package dev.zerobus.station.connector;
 
 import dev.zerobus.station.core.Credentials;
 import dev.zerobus.station.core.Env;
+import dev.zerobus.station.core.StationConfig;
 import dev.zerobus.station.core.StreamManager;
 import dev.zerobus.station.core.TableRegistry;
 import java.util.Collection;
@@ -23,8 +24,18 @@ import org.slf4j.LoggerFactory;
 public class ZerobusSinkTask extends SinkTask {
   private static final Logger log = LoggerFactory.getLogger(ZerobusSinkTask.class);
 
+  private final Map<String, String> workerEnvironment;
   private ZerobusWriter writer;
   private SinkMetrics metrics;
+
+  public ZerobusSinkTask() {
+    this(System.getenv());
+  }
+
+  /** @param workerEnvironment stands in for the worker's process environment (tests) */
+  ZerobusSinkTask(Map<String, String> workerEnvironment) {
+    this.workerEnvironment = Map.copyOf(workerEnvironment);
+  }
 
   @Override
   public String version() {
@@ -34,17 +45,21 @@ public class ZerobusSinkTask extends SinkTask {
   @Override
   public void start(Map<String, String> props) {
     ZerobusSinkConfig config = new ZerobusSinkConfig(props);
-    Env env = StationSetup.env(config);
+    Env env = StationSetup.env(config, workerEnvironment);
     TableRegistry registry;
     Credentials credentials;
+    CredentialScope scope;
     try {
-      registry = StationSetup.registry(config, env);
+      StationConfig station = StationSetup.station(config, env);
+      scope = CredentialScope.check(config, workerEnvironment, env, station.databricks());
+      registry = StationSetup.registry(config, station, env, scope);
       credentials = Credentials.from(env);
     } catch (dev.zerobus.station.core.ConfigException e) {
       throw new ConnectException(e.getMessage(), e);
     }
     metrics = new SinkMetrics(pluginMetrics(), registry.keys());
-    StreamManager streams = new StreamManager(registry, credentials, config.streamSettings());
+    StreamManager streams = new StreamManager(registry, credentials, config.streamSettings(),
+        scope.workspaceTrusted());
     TableRouter router = new TableRouter(config.topicTables(), config.getString(ZerobusSinkConfig.TOPIC_TABLE_REGEX),
         config.getString(ZerobusSinkConfig.TOPIC_TABLE_REPLACEMENT), registry);
     SinkMetrics counters = metrics;

@@ -74,7 +74,8 @@ class DockerConnectorConfigTest {
       m.appendTail(sb);
       resolved.put(k, sb.toString());
     });
-    for (ConfigValue v : new ZerobusSinkConnector().validate(resolved).configValues()) {
+    // validated as the worker would: its environment is the one the ${env:...} references were read from
+    for (ConfigValue v : new ZerobusSinkConnector(env).validate(resolved).configValues()) {
       assertTrue(v.errorMessages().isEmpty(), what + ": " + v.name() + " " + v.errorMessages());
     }
     Path configFile = Path.of(resolved.get(ZerobusSinkConfig.CONFIG_FILE));

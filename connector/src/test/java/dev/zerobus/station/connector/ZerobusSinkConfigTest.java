@@ -153,8 +153,8 @@ class ZerobusSinkConfigTest {
     p.put(ZerobusSinkConfig.TABLES_DIR, TestTables.write(dir, "x", "y").getParent().resolve("tables").toString());
     p.put(ZerobusSinkConfig.SERVER_ENDPOINT, "http://override:50051");
     ZerobusSinkConfig config = new ZerobusSinkConfig(p);
-    Env env = StationSetup.env(config);
-    TableRegistry registry = StationSetup.registry(config, env);
+    Env env = StationSetup.env(config, Map.of());
+    TableRegistry registry = TableRegistry.build(StationSetup.station(config, env), EncoderOptions.STRICT);
     assertEquals("http://override:50051", registry.config().databricks().serverEndpoint());
     assertEquals("http://from-json:2", registry.config().databricks().workspaceUrl());
     assertEquals(List.of("events", "typed_unused", "typed"), registry.keys());

@@ -28,8 +28,16 @@ public final class SdkZerobusClient implements ZerobusClient {
   private final Credentials credentials;
   private final StreamSettings settings;
   private final Reachability reachability;
+  private final boolean echoWorkspaceAnswers;
 
   public SdkZerobusClient(DatabricksSettings databricks, Credentials credentials, StreamSettings settings) {
+    this(databricks, credentials, settings, true);
+  }
+
+  /** @param echoWorkspaceAnswers whether a refused token may repeat the workspace's answer (see {@link TokenProbe}) */
+  public SdkZerobusClient(DatabricksSettings databricks, Credentials credentials, StreamSettings settings,
+      boolean echoWorkspaceAnswers) {
+    this.echoWorkspaceAnswers = echoWorkspaceAnswers;
     this.sdk = new ZerobusSdk(databricks.serverEndpoint(), databricks.workspaceUrl());
     this.databricks = databricks;
     this.credentials = credentials;
@@ -51,7 +59,7 @@ public final class SdkZerobusClient implements ZerobusClient {
     // table failure with the workspace's answer.
     if (reachability.checksDirectly()) {
       TokenProbe.Problem token = TokenProbe.fetch(databricks.workspaceUrl(), databricks.workspaceId(),
-          table.tableName(), credentials);
+          table.tableName(), credentials, echoWorkspaceAnswers);
       if (token != null) {
         throw new ZerobusFailure(token.refused() ? Kind.TABLE : Kind.UNAVAILABLE, token.message()
             + (token.refused() ? " (check DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET, and the table's grants)"

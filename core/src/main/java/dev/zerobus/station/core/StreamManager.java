@@ -43,7 +43,14 @@ public final class StreamManager implements AutoCloseable {
 
   /** Over the official SDK, with the endpoints of the registry's config. */
   public StreamManager(TableRegistry registry, Credentials credentials, StreamSettings settings) {
-    this(registry, new SdkZerobusClient(registry.config().databricks(), credentials, settings), settings);
+    this(registry, credentials, settings, true);
+  }
+
+  /** @param echoWorkspaceAnswers whether a refused token may repeat the workspace's answer (see {@link TokenProbe}) */
+  public StreamManager(TableRegistry registry, Credentials credentials, StreamSettings settings,
+      boolean echoWorkspaceAnswers) {
+    this(registry, new SdkZerobusClient(registry.config().databricks(), credentials, settings, echoWorkspaceAnswers),
+        settings);
     DatabricksSettings db = registry.config().databricks();
     log.info("Zerobus endpoint {}, workspace {}, {} tables, {} stream(s) per table, client {}", db.serverEndpoint(),
         db.workspaceUrl(), lanes.size(), settings.streamsPerTable(), credentials.clientId());

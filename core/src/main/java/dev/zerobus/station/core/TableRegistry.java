@@ -48,6 +48,11 @@ public final class TableRegistry {
    * of tables that have none locally and checks those that do.
    */
   public static TableRegistry load(StationConfig config, EncoderOptions options, Env env) {
+    return load(config, options, env, true);
+  }
+
+  /** @param echoCatalogAnswers whether errors may repeat the catalog's own words (see {@link UnityCatalog}) */
+  public static TableRegistry load(StationConfig config, EncoderOptions options, Env env, boolean echoCatalogAnswers) {
     Credentials credentials;
     try {
       credentials = Credentials.from(env);
@@ -55,7 +60,8 @@ public final class TableRegistry {
       // The stream manager refuses to start without them anyway; say so here only if a table needs the catalog.
       return build(config, options, null);
     }
-    return build(config, options, new UnityCatalog(config.databricks().workspaceUrl(), credentials, CATALOG_TIMEOUT));
+    return build(config, options, new UnityCatalog(config.databricks().workspaceUrl(), credentials, CATALOG_TIMEOUT,
+        echoCatalogAnswers));
   }
 
   /** @param catalog where schemas come from and are checked against; null for none */

@@ -34,8 +34,18 @@ public final class TokenProbe {
    */
   public record Problem(boolean refused, String message) {}
 
-  /** @return null when the workspace issued a token */
+  /** @return null when the workspace issued a token; a refusal repeats the workspace's answer */
   public static Problem fetch(String workspaceUrl, String workspaceId, String tableName, Credentials credentials) {
+    return fetch(workspaceUrl, workspaceId, tableName, credentials, true);
+  }
+
+  /**
+   * @param echoAnswer whether a refusal may repeat the text the workspace answered; false for a URL
+   *     the operator did not choose, whose answer could be any service's content
+   * @return null when the workspace issued a token
+   */
+  public static Problem fetch(String workspaceUrl, String workspaceId, String tableName, Credentials credentials,
+      boolean echoAnswer) {
     URI uri;
     try {
       uri = URI.create(workspaceUrl.trim().replaceAll("/+$", "") + "/oidc/v1/token");
@@ -72,7 +82,7 @@ public final class TokenProbe {
     if (status == 200 && response.body().contains("access_token")) {
       return null;
     }
-    String answer = Text.clip(Text.oneLine(response.body()));
+    String answer = echoAnswer ? Text.clip(Text.oneLine(response.body())) : "";
     return new Problem(status >= 400 && status < 500, "the workspace's OAuth token endpoint " + uri + " answered HTTP "
         + status + " for client id '" + credentials.clientId() + "'" + (tableName == null ? "" : " and table "
         + tableName) + (answer.isBlank() ? "" : ": " + answer));

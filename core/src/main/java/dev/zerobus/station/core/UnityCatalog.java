@@ -28,12 +28,22 @@ public final class UnityCatalog implements SchemaCatalog {
   private final HttpClient http;
   private final Duration timeout;
   private final Clock clock;
+  private final boolean echoAnswers;
   private String token;
   private Instant tokenExpires = Instant.MIN;
   /** Once the workspace cannot be reached, later tables are told at once instead of waiting out the timeout again. */
   private CatalogException unreachable;
 
   public UnityCatalog(String workspaceUrl, Credentials credentials, Duration timeout) {
+    this(workspaceUrl, credentials, timeout, true);
+  }
+
+  /**
+   * @param echoAnswers whether errors may repeat the service's own words; false for a URL the operator
+   *     did not choose, whose answers could be any service's content
+   */
+  public UnityCatalog(String workspaceUrl, Credentials credentials, Duration timeout, boolean echoAnswers) {
+    this.echoAnswers = echoAnswers;
     this.workspaceUrl = workspaceUrl.replaceAll("/+$", "");
     this.credentials = credentials;
     this.timeout = timeout;
@@ -124,8 +134,11 @@ public final class UnityCatalog implements SchemaCatalog {
     }
   }
 
-  /** The service's own words, when it gave some: {"error_code": ..., "message": ...}. */
-  private static String errorOf(HttpResponse<String> answer) {
+  /** The service's own words, when it gave some and may be repeated: {"error_code": ..., "message": ...}. */
+  private String errorOf(HttpResponse<String> answer) {
+    if (!echoAnswers) {
+      return "";
+    }
     try {
       JsonNode e = MAPPER.readTree(answer.body());
       String code = e.path("error_code").asText(e.path("error").asText(""));
