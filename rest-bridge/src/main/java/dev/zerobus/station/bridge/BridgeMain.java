@@ -106,6 +106,10 @@ public final class BridgeMain implements Callable<Integer> {
       description = "The PEM PKCS#8 private key for --tls-cert.")
   Path tlsKey;
 
+  @Option(names = "--tls-reload-seconds", defaultValue = "${env:ZEROBUS_BRIDGE_TLS_RELOAD_SECONDS:-60}",
+      description = "How often the TLS files are checked for a rotated certificate; 0: never (default ${DEFAULT-VALUE}).")
+  int tlsReloadSeconds;
+
   @Option(names = "--lazy-streams", defaultValue = "${env:ZEROBUS_LAZY_STREAMS:-false}",
       description = "Open Zerobus streams on first use instead of at start (by default the bridge authenticates and"
           + " opens one stream per table before it listens, and exits naming the cause if it cannot).")
@@ -274,12 +278,12 @@ public final class BridgeMain implements Callable<Integer> {
     }
     if (tlsKeystore != null) {
       char[] password = env.get("ZEROBUS_BRIDGE_TLS_KEYSTORE_PASSWORD").orElse("").toCharArray();
-      settings = settings.withTls(Tls.fromKeystore(tlsKeystore, password));
+      settings = settings.withTls(Tls.fromKeystore(tlsKeystore, password, Duration.ofSeconds(tlsReloadSeconds)));
     } else if (tlsCert != null || tlsKey != null) {
       if (tlsCert == null || tlsKey == null) {
         throw new IllegalArgumentException("--tls-cert and --tls-key go together");
       }
-      settings = settings.withTls(Tls.fromPem(tlsCert, tlsKey));
+      settings = settings.withTls(Tls.fromPem(tlsCert, tlsKey, Duration.ofSeconds(tlsReloadSeconds)));
     }
     return settings;
   }

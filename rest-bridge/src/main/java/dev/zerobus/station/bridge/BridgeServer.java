@@ -111,7 +111,7 @@ public final class BridgeServer implements AutoCloseable {
         .setSocketOption(Options.CONNECTION_HIGH_WATER, limits.maxConnections())
         .setSocketOption(Options.CONNECTION_LOW_WATER, limits.maxConnections());
     if (settings.tls() != null) {
-      builder.addHttpsListener(settings.port(), settings.host(), settings.tls());
+      builder.addHttpsListener(settings.port(), settings.host(), settings.tls().context());
     } else {
       builder.addHttpListener(settings.port(), settings.host());
     }
@@ -172,6 +172,9 @@ public final class BridgeServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     undertow.stop();
+    if (settings.tls() != null) {
+      settings.tls().close();
+    }
   }
 
   @Override

@@ -1,7 +1,6 @@
 package dev.zerobus.station.bridge;
 
 import java.time.Duration;
-import javax.net.ssl.SSLContext;
 
 /**
  * The HTTP side's settings (the Zerobus side is core's StreamSettings).
@@ -12,7 +11,7 @@ import javax.net.ssl.SSLContext;
  * @param acceptPartialBatches by default a batch with any invalid record is refused whole; with
  *     this (or ?accept_partial=true) the valid ones are ingested and the rest reported
  * @param auth bearer tokens, or null for none
- * @param tls the listener's TLS context, or null for plain HTTP
+ * @param tls the listener's TLS, closed (its reloading stopped) with the server, or null for plain HTTP
  * @param shutdownTimeout how long shutdown waits for in-flight requests and acks
  * @param edge connection limits, timeouts, access log, CORS and idempotency columns
  */
@@ -23,7 +22,7 @@ record BridgeSettings(
     long maxBodyBytes,
     boolean acceptPartialBatches,
     BearerAuth auth,
-    SSLContext tls,
+    Tls tls,
     Duration shutdownTimeout,
     EdgeSettings edge) {
 
@@ -38,7 +37,7 @@ record BridgeSettings(
     return new BridgeSettings(host, port, ackTimeout, maxBodyBytes, acceptPartialBatches, auth, tls, shutdownTimeout, edge);
   }
 
-  BridgeSettings withTls(SSLContext tls) {
+  BridgeSettings withTls(Tls tls) {
     return new BridgeSettings(host, port, ackTimeout, maxBodyBytes, acceptPartialBatches, auth, tls, shutdownTimeout, edge);
   }
 

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import javax.net.ssl.SSLContext;
@@ -77,7 +78,7 @@ class BridgeSecurityTest {
     }
     HttpClient trusting = HttpClient.newBuilder().sslContext(trusting(store)).build();
 
-    SSLContext fromKeystore = Tls.fromKeystore(keystore, "changeit".toCharArray());
+    Tls fromKeystore = Tls.fromKeystore(keystore, "changeit".toCharArray(), Duration.ZERO);
     try (BridgeFixture bridge = new BridgeFixture(dir.resolve("ks"), BridgeFixture.FAST, s -> s.withTls(fromKeystore), trusting)) {
       assertTrue(bridge.server.url().startsWith("https://"));
       HttpResponse<String> r = bridge.postJson("/ingest/station_one?wait_for_ack=true", "{\"device_name\": \"over-tls\"}");
@@ -87,12 +88,12 @@ class BridgeSecurityTest {
     Path cert = Files.writeString(dir.resolve("cert.pem"), pem("CERTIFICATE", store.getCertificate("bridge").getEncoded()));
     Path key = Files.writeString(dir.resolve("key.pem"),
         pem("PRIVATE KEY", ((PrivateKey) store.getKey("bridge", "changeit".toCharArray())).getEncoded()));
-    SSLContext fromPem = Tls.fromPem(cert, key);
+    Tls fromPem = Tls.fromPem(cert, key, Duration.ZERO);
     try (BridgeFixture bridge = new BridgeFixture(dir.resolve("pem"), BridgeFixture.FAST, s -> s.withTls(fromPem), trusting)) {
       assertEquals(200, bridge.get("/health").statusCode());
     }
     Path rsaKey = Files.writeString(dir.resolve("rsa.pem"), pem("RSA PRIVATE KEY", new byte[] {1, 2, 3}));
-    Exception e = assertThrows(Exception.class, () -> Tls.fromPem(cert, rsaKey));
+    Exception e = assertThrows(Exception.class, () -> Tls.fromPem(cert, rsaKey, Duration.ZERO));
     assertTrue(e.getMessage().contains("must be an unencrypted PKCS#8 key"), e.getMessage());
   }
 
