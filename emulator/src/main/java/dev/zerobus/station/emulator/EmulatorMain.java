@@ -132,7 +132,7 @@ public final class EmulatorMain implements Callable<Integer> {
   /** What a client needs, ready to paste; the secret is shown only when it is the public default. */
   String banner(ZerobusEmulator emulator) {
     String secret = ZerobusEmulator.DEFAULT_CLIENT_SECRET.equals(emulator.clientSecret())
-        ? emulator.clientSecret() : "(as given by --client-secret / ZEROBUS_EMULATOR_CLIENT_SECRET)";
+        ? emulator.clientSecret() : "(not printed: the value of --client-secret / ZEROBUS_EMULATOR_CLIENT_SECRET)";
     StringBuilder out = new StringBuilder();
     out.append("Zerobus emulator ready (").append(ZerobusEmulator.NOT_FOR_PRODUCTION).append(").")
         .append(" Point a client at it with:\n");
