@@ -107,10 +107,10 @@ public final class ZerobusEmulator implements AutoCloseable {
       }
     }
     if (reachableBeyondLoopback(b.host)) {
-      log.warn("listening on {}, beyond loopback: the admin API{} has no authentication (anyone who reaches it can"
-          + " read and reset tables and inject faults) and the token endpoint (port {}) has none beyond one"
-          + " configured client id and secret; {}", b.host, admin == null ? "" : " (port " + adminPort() + ")",
-          workspacePort(), NOT_FOR_PRODUCTION);
+      String adminApi = admin == null ? "" : "the admin API (port " + adminPort() + ") has no authentication (anyone"
+          + " who reaches it can read and reset tables and inject faults) and ";
+      log.warn("listening on {}, beyond loopback: {}the token endpoint (port {}) has none beyond one configured client"
+          + " id and secret; {}", b.host, adminApi, workspacePort(), NOT_FOR_PRODUCTION);
     }
   }
 
