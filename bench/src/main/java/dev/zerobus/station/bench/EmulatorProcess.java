@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * The emulator as a child process, so its CPU time is measured apart from the client's: landing
@@ -21,11 +22,14 @@ final class EmulatorProcess implements AutoCloseable {
   final Map<String, String> settings = new HashMap<>();
   final Path dataDir;
   final boolean discard;
+  /** Given to the emulator, not read from its banner: it prints only its public default secret. */
+  private final String clientSecret;
 
-  private EmulatorProcess(Process process, Path dataDir, boolean discard) {
+  private EmulatorProcess(Process process, Path dataDir, boolean discard, String clientSecret) {
     this.process = process;
     this.dataDir = dataDir;
     this.discard = discard;
+    this.clientSecret = clientSecret;
   }
 
   static EmulatorProcess start(Path jar) throws IOException {
@@ -49,8 +53,11 @@ final class EmulatorProcess implements AutoCloseable {
     if (discard) {
       command.add("--discard");
     }
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    EmulatorProcess emulator = new EmulatorProcess(p, dataDir, discard);
+    String secret = "bench-" + UUID.randomUUID();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().put("ZEROBUS_EMULATOR_CLIENT_SECRET", secret);
+    Process p = builder.start();
+    EmulatorProcess emulator = new EmulatorProcess(p, dataDir, discard, secret);
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     String line;
     while ((line = out.readLine()) != null) {
@@ -87,7 +94,7 @@ final class EmulatorProcess implements AutoCloseable {
   }
 
   String clientSecret() {
-    return settings.get("DATABRICKS_CLIENT_SECRET");
+    return clientSecret;
   }
 
   /** "landing emulator" or "discard emulator", for labels. */

@@ -69,6 +69,7 @@ final class AdminApi implements HttpJson.Handler {
     out.put("workspace_url", emulator.workspaceUrl());
     out.put("client_id", emulator.clientId());
     out.put("discard", emulator.discard());
+    out.put("max_tables", emulator.maxTables());
     out.put("routes", List.of(
         "GET /health",
         "GET /tables",

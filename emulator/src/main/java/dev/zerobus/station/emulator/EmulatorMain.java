@@ -1,17 +1,29 @@
 package dev.zerobus.station.emulator;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code java -jar zerobus-emulator.jar}: runs the emulator until interrupted. */
 @Command(name = "zerobus-emulator", mixinStandardHelpOptions = true, sortOptions = false,
-    description = "A local Zerobus ingest server for the Databricks Zerobus SDK: gRPC streams, "
-        + "the OAuth token endpoint, landed tables as JSON Lines, and an admin API with fault injection.")
+    description = {"A local Zerobus ingest server for the Databricks Zerobus SDK: gRPC streams, "
+        + "the OAuth token endpoint, landed tables as JSON Lines, and an admin API with fault injection.",
+        "A " + ZerobusEmulator.NOT_FOR_PRODUCTION + ": the admin API has no authentication and the token"
+        + " endpoint knows one client, by default with a public secret."})
 public final class EmulatorMain implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
 
   @Option(names = "--host", defaultValue = "${env:ZEROBUS_EMULATOR_HOST:-127.0.0.1}",
       description = "Address to listen on (env ZEROBUS_EMULATOR_HOST; default ${DEFAULT-VALUE}).")
@@ -41,6 +53,11 @@ public final class EmulatorMain implements Callable<Integer> {
       description = "Refuse streams to undeclared tables (env ZEROBUS_EMULATOR_STRICT).")
   boolean strict;
 
+  @Option(names = "--max-tables", defaultValue = "${env:ZEROBUS_EMULATOR_MAX_TABLES:-" + ZerobusEmulator.DEFAULT_MAX_TABLES + "}",
+      description = "Most tables that may exist, declared ones included; a stream that would create one more is"
+          + " refused with NOT_FOUND (env ZEROBUS_EMULATOR_MAX_TABLES; default ${DEFAULT-VALUE}).")
+  int maxTables;
+
   @Option(names = "--fsync", defaultValue = "${env:ZEROBUS_EMULATOR_FSYNC:-false}",
       description = "fsync before every ack, not just flush (env ZEROBUS_EMULATOR_FSYNC).")
   boolean fsync;
@@ -65,7 +82,29 @@ public final class EmulatorMain implements Callable<Integer> {
   String clientSecret;
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new EmulatorMain()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * The command, writing UTF-8 whatever the locale (the bridge's {@code --local} reads it so), and
+   * saying a failed start in one line: exit 2 for a bad setting or config, 1 otherwise.
+   */
+  static CommandLine commandLine() {
+    return new CommandLine(new EmulatorMain())
+        .setOut(utf8(System.out))
+        .setErr(utf8(System.err))
+        .setExecutionExceptionHandler((e, cmd, parsed) -> {
+          cmd.getErr().println("zerobus-emulator: " + String.valueOf(e.getMessage()).replaceAll("\\s*\\R\\s*", " "));
+          if (!(e instanceof IllegalArgumentException || e instanceof IOException || e instanceof UncheckedIOException)) {
+            e.printStackTrace(cmd.getErr());
+          }
+          cmd.getErr().flush();
+          return e instanceof IllegalArgumentException ? 2 : 1;
+        });
+  }
+
+  private static PrintWriter utf8(OutputStream stream) {
+    return new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), true);
   }
 
   @Override
@@ -73,7 +112,7 @@ public final class EmulatorMain implements Callable<Integer> {
     ZerobusEmulator.Builder builder = ZerobusEmulator.builder()
         .host(host).grpcPort(grpcPort).workspacePort(workspacePort).adminPort(adminPort)
         .dataDir(dataDir).credentials(clientId, clientSecret).strict(strict).fsync(fsync)
-        .discard(discard).maxMessageBytes(maxMessageBytes);
+        .discard(discard).maxMessageBytes(maxMessageBytes).maxTables(maxTables);
     if (config != null) {
       builder.config(config);
     }
@@ -83,8 +122,9 @@ public final class EmulatorMain implements Callable<Integer> {
       emulator.close();
       stopped.countDown();
     }, "emulator-shutdown"));
-    System.out.println(banner(emulator));
-    System.out.flush();
+    PrintWriter out = spec.commandLine().getOut();
+    out.println(banner(emulator));
+    out.flush();
     stopped.await();
     return 0;
   }
@@ -92,9 +132,10 @@ public final class EmulatorMain implements Callable<Integer> {
   /** What a client needs, ready to paste; the secret is shown only when it is the public default. */
   String banner(ZerobusEmulator emulator) {
     String secret = ZerobusEmulator.DEFAULT_CLIENT_SECRET.equals(emulator.clientSecret())
-        ? emulator.clientSecret() : "(as given by --client-secret / ZEROBUS_EMULATOR_CLIENT_SECRET)";
+        ? emulator.clientSecret() : "(not printed: the value of --client-secret / ZEROBUS_EMULATOR_CLIENT_SECRET)";
     StringBuilder out = new StringBuilder();
-    out.append("Zerobus emulator ready. Point a client at it with:\n");
+    out.append("Zerobus emulator ready (").append(ZerobusEmulator.NOT_FOR_PRODUCTION).append(").")
+        .append(" Point a client at it with:\n");
     out.append("  ZEROBUS_SERVER_ENDPOINT=").append(emulator.zerobusEndpoint()).append('\n');
     out.append("  DATABRICKS_WORKSPACE_URL=").append(emulator.workspaceUrl()).append('\n');
     out.append("  DATABRICKS_CLIENT_ID=").append(emulator.clientId()).append('\n');

@@ -57,7 +57,12 @@ final class LandedTable implements AutoCloseable {
   /** Rows to append (null: none, just wait for what is queued) under a stream's offset. */
   record Append(byte[] lines, int rowCount, Durable listener, long offset) {}
 
+  /** @param name a name {@link TableCatalog#checkedName} passed: it is the landing file's name */
   LandedTable(String name, TableSchema schema, boolean declared, Path dataDir, boolean fsync) {
+    // Checked again where the name becomes a path: no caller can land a file outside dataDir.
+    if (!TableCatalog.checkedName(name).equals(name)) {
+      throw new IllegalArgumentException("table name " + name + " is not normalized");
+    }
     this.name = name;
     this.schema = schema;
     this.declared = declared;

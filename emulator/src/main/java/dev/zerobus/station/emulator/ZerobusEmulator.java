@@ -8,7 +8,9 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -21,11 +23,14 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A local Zerobus: the gRPC ingest service the SDK streams to, the workspace's OAuth token
  * endpoint it authenticates with, and an admin API, each on its own loopback port. Acknowledged
- * rows land in {@code <dataDir>/<catalog.schema.table>.jsonl}.
+ * rows land in {@code <dataDir>/<catalog.schema.table>.jsonl}. A local emulator, not for
+ * production: the admin API has no authentication, the token endpoint knows one client.
  *
  * <pre>{@code
  * try (ZerobusEmulator emulator = ZerobusEmulator.builder().start()) {
@@ -44,6 +49,15 @@ public final class ZerobusEmulator implements AutoCloseable {
    * inbound limit answers.
    */
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 10 << 20;
+  /**
+   * How many tables may exist, declared ones included: each costs a file and a landing thread, and
+   * streams create tables by naming them, so without a bound any client could exhaust both.
+   */
+  public static final int DEFAULT_MAX_TABLES = 1000;
+  /** Said by --help, the start banner and the warning for a non-loopback address. */
+  public static final String NOT_FOR_PRODUCTION = "local emulator — not for production";
+
+  private static final Logger log = LoggerFactory.getLogger(ZerobusEmulator.class);
 
   private final Builder settings;
   private final Path dataDir;
@@ -64,12 +78,13 @@ public final class ZerobusEmulator implements AutoCloseable {
     this.temporaryDataDir = b.dataDir == null;
     this.dataDir = b.dataDir != null ? b.dataDir : Files.createTempDirectory("zerobus-emulator");
     this.tokens = new TokenIssuer(b.clientId, b.clientSecret, b.tokenTtl, Clock.systemUTC());
+    // First: a refused start (too many tables) leaves no thread behind.
+    this.catalog = new TableCatalog(dataDir, b.declaredTables, b.strict, b.fsync, b.maxTables);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "emulator-scheduler");
       t.setDaemon(true);
       return t;
     });
-    this.catalog = new TableCatalog(dataDir, b.declaredTables, b.strict, b.fsync);
     ZerobusService[] serviceRef = new ZerobusService[1];
     this.faults = new Faults(table -> serviceRef[0].releaseAcks(table));
     this.service = new ZerobusService(catalog, faults, scheduler, b.discard);
@@ -90,6 +105,21 @@ public final class ZerobusEmulator implements AutoCloseable {
       if (!started) {
         close();
       }
+    }
+    if (reachableBeyondLoopback(b.host)) {
+      String adminApi = admin == null ? "" : "the admin API (port " + adminPort() + ") has no authentication (anyone"
+          + " who reaches it can read and reset tables and inject faults) and ";
+      log.warn("listening on {}, beyond loopback: {}the token endpoint (port {}) has none beyond one configured client"
+          + " id and secret; {}", b.host, adminApi, workspacePort(), NOT_FOR_PRODUCTION);
+    }
+  }
+
+  /** Whether a listen address is reachable from other machines (anything but loopback, 0.0.0.0 included). */
+  static boolean reachableBeyondLoopback(String host) {
+    try {
+      return !InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return true;
     }
   }
 
@@ -134,6 +164,11 @@ public final class ZerobusEmulator implements AutoCloseable {
 
   public Path dataDir() {
     return dataDir;
+  }
+
+  /** How many tables may exist at once, declared ones included. */
+  public int maxTables() {
+    return catalog.maxTables();
   }
 
   /** The largest message (a serialized EphemeralStreamRequest) the gRPC service accepts. */
@@ -321,6 +356,7 @@ public final class ZerobusEmulator implements AutoCloseable {
     private boolean fsync;
     private boolean discard;
     private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
+    private int maxTables = DEFAULT_MAX_TABLES;
     private final Map<String, TableSchema> declaredTables = new LinkedHashMap<>();
 
     private Builder() {}
@@ -399,9 +435,25 @@ public final class ZerobusEmulator implements AutoCloseable {
       return this;
     }
 
-    /** Declares a table by its column list in CREATE TABLE syntax. */
+    /**
+     * How many tables may exist at once (default {@link #DEFAULT_MAX_TABLES}), declared ones
+     * included; a stream that would create one more is refused with NOT_FOUND.
+     */
+    public Builder maxTables(int tables) {
+      if (tables < 1) {
+        throw new IllegalArgumentException("max tables must be at least 1, got " + tables);
+      }
+      this.maxTables = tables;
+      return this;
+    }
+
+    /**
+     * Declares a table by its column list in CREATE TABLE syntax.
+     *
+     * @throws IllegalArgumentException when the name is not catalog.schema.table or the columns do not parse
+     */
     public Builder table(String name, String columns) {
-      declaredTables.put(name, TableSchema.parse(columns));
+      declaredTables.put(TableCatalog.checkedName(name), TableSchema.parse(columns));
       return this;
     }
 
@@ -410,13 +462,23 @@ public final class ZerobusEmulator implements AutoCloseable {
      * (a value may also be {@code {"columns": "..."}}).
      */
     public Builder config(Path file) throws IOException {
-      JsonNode root = HttpJson.MAPPER.readTree(file.toFile());
+      JsonNode root;
+      try {
+        root = HttpJson.MAPPER.readTree(file.toFile());
+      } catch (com.fasterxml.jackson.core.JsonProcessingException notJson) {
+        throw new IllegalArgumentException(file + ": not JSON: " + notJson.getOriginalMessage(), notJson);
+      }
       JsonNode tables = root.path("tables");
       if (!tables.isObject()) {
         throw new IllegalArgumentException(file + ": expected {\"tables\": {\"catalog.schema.table\": \"col TYPE, ...\"}}");
       }
       for (Iterator<Map.Entry<String, JsonNode>> it = tables.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
+        try {
+          TableCatalog.checkedName(e.getKey());
+        } catch (IllegalArgumentException bad) {
+          throw new IllegalArgumentException(file + ": " + bad.getMessage(), bad);
+        }
         JsonNode v = e.getValue();
         String columns = v.isTextual() ? v.asText() : v.path("columns").asText(null);
         if (columns == null) {

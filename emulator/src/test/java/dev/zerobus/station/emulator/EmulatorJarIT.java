@@ -95,7 +95,7 @@ class EmulatorJarIT {
         "--workspace-port", "0", "--admin-port", "0", "--data-dir", dataDir.toString(),
         "--config", dataDir.resolve("tables.json").toString()));
     command.addAll(List.of(flags));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    Process p = withoutEmulatorSettings(new ProcessBuilder(command)).redirectErrorStream(true).start();
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     Map<String, String> settings = new HashMap<>();
     List<String> banner = new ArrayList<>();
@@ -114,12 +114,38 @@ class EmulatorJarIT {
       }
     }
     assertTrue(line != null, "the emulator printed its settings: " + banner);
+    assertTrue(banner.get(0).contains("local emulator — not for production"), banner.get(0));
     assertEquals(ZerobusEmulator.DEFAULT_CLIENT_SECRET, settings.get("DATABRICKS_CLIENT_SECRET"));
     assertTrue(settings.get("ZEROBUS_SERVER_ENDPOINT").startsWith("http://127.0.0.1:"), banner.toString());
     Thread drain = new Thread(() -> out.lines().forEach(l -> { }));
     drain.setDaemon(true);
     drain.start();
     return new Running(p, settings, admin, banner);
+  }
+
+  @Test
+  void aConfigDeclaringAPathExitsWithOneLineAndTouchesNothing() throws Exception {
+    Path config = Files.writeString(dataDir.resolve("tables.json"), "{\"tables\": {\"../../x\": \"a STRING\"}}");
+    // landing/../../x.jsonl would be <dataDir>/a/x.jsonl
+    Path landing = dataDir.resolve("a/b/landing");
+    String java = ProcessHandle.current().info().command().orElse("java");
+    Process p = withoutEmulatorSettings(new ProcessBuilder(java, "-jar", JAR.toString(), "--grpc-port", "0",
+        "--workspace-port", "0", "--admin-port", "0", "--data-dir", landing.toString(), "--config", config.toString()))
+        .redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), output);
+    assertEquals(2, p.exitValue(), output);
+    assertEquals(List.of("zerobus-emulator: " + config + ": table name \"../../x\" is not catalog.schema.table"
+        + " (ASCII letters, digits, _)"), output.lines().toList());
+    try (var files = Files.walk(dataDir)) {
+      assertEquals(List.of(config), files.filter(Files::isRegularFile).toList(), "no file created");
+    }
+  }
+
+  /** The child runs on the flags given here alone, whatever ZEROBUS_EMULATOR_* the test runner has set. */
+  private static ProcessBuilder withoutEmulatorSettings(ProcessBuilder pb) {
+    pb.environment().keySet().removeIf(name -> name.startsWith("ZEROBUS_EMULATOR_"));
+    return pb;
   }
 
   private static void stop(Running r) throws Exception {
