@@ -149,39 +149,85 @@ public final class RecordEncoder {
     NDJSON
   }
 
+  /** Rejections a batch keeps with their reasons; past this only their number is counted. */
+  public static final int MAX_REPORTED_REJECTIONS = 100;
+
   /**
-   * Records encoded from a batch, in order, and the ones that were not, with their index.
+   * Records encoded from a batch, in order, and the first {@link #MAX_REPORTED_REJECTIONS} that
+   * were not, with their index.
    *
+   * @param positions each encoded record's index in the body, or null when every record was encoded
+   * @param rejectedCount how many records were refused in all (the list holds the first ones)
    * @param total how many records the body held
    * @param single whether the body was one JSON object rather than an array or lines
    */
-  public record Batch(List<byte[]> records, List<EncodeException> rejected, int total, boolean single) {
+  public record Batch(List<byte[]> records, int[] positions, List<EncodeException> rejected, int rejectedCount,
+      int total, boolean single) {
     public boolean allValid() {
-      return rejected.isEmpty();
+      return rejectedCount == 0;
+    }
+
+    /** The index in the body of encoded record {@code i}. */
+    public int position(int i) {
+      return positions == null ? i : positions[i];
+    }
+  }
+
+  /** Collects a batch as it is encoded: every record, but only the first rejections' reasons. */
+  private static final class BatchBuilder {
+    final List<byte[]> records = new ArrayList<>();
+    final List<EncodeException> rejected = new ArrayList<>();
+    int rejectedCount;
+    int[] positions;
+
+    void add(byte[] record, int index) {
+      if (positions != null) {
+        if (records.size() == positions.length) {
+          positions = java.util.Arrays.copyOf(positions, positions.length * 2);
+        }
+        positions[records.size()] = index;
+      }
+      records.add(record);
+    }
+
+    void reject(EncodeException e, int index) {
+      if (positions == null) {
+        positions = new int[Math.max(16, records.size() * 2)];
+        for (int i = 0; i < records.size(); i++) {
+          positions[i] = i;
+        }
+      }
+      if (rejectedCount++ < MAX_REPORTED_REJECTIONS) {
+        rejected.add(e.at(index));
+      }
+    }
+
+    Batch build(int total, boolean single) {
+      return new Batch(records, positions, rejected, rejectedCount, total, single);
     }
   }
 
   /**
-   * Encodes every record of a body, collecting per-record errors by index. Malformed JSON inside
-   * an array ends the batch there (nothing after it can be found); in NDJSON only that line fails.
+   * Encodes every record of a body, collecting per-record errors by index (the first
+   * {@link #MAX_REPORTED_REJECTIONS}, and the count of all). Malformed JSON inside an array ends the
+   * batch there (nothing after it can be found); in NDJSON only that line fails.
    */
   public Batch encodeBatch(byte[] body, BatchFormat format) throws EncodeException {
     return format == BatchFormat.NDJSON ? encodeLines(body) : encodeJson(body);
   }
 
   private Batch encodeJson(byte[] body) throws EncodeException {
-    List<byte[]> records = new ArrayList<>();
-    List<EncodeException> rejected = new ArrayList<>();
+    BatchBuilder batch = new BatchBuilder();
     int index = 0;
     try (JsonParser p = JSON.createParser(body)) {
       JsonToken t = p.nextToken();
       if (t == JsonToken.START_OBJECT) {
-        records.add(encodeObject(p));
+        batch.add(encodeObject(p), 0);
         if (p.nextToken() != null) {
           throw new EncodeException(table, null,
               "unexpected content after the record's closing '}' (send several records as a JSON array or NDJSON)");
         }
-        return new Batch(records, rejected, 1, true);
+        return batch.build(1, true);
       }
       if (t != JsonToken.START_ARRAY) {
         throw new EncodeException(table, null, "the body must be a JSON object or an array of objects, got " + new JsonSource(p).describe());
@@ -195,9 +241,9 @@ public final class RecordEncoder {
           if (t != JsonToken.START_OBJECT) {
             throw new EncodeException(table, null, "a record must be a JSON object, got " + new JsonSource(p).describe());
           }
-          records.add(encodeObject(p));
+          batch.add(encodeObject(p), index);
         } catch (EncodeException e) {
-          rejected.add(e.at(index));
+          batch.reject(e, index);
           // Skip the rest of the bad element, back to the array.
           while (p.getParsingContext() != array) {
             if (p.nextToken() == null) {
@@ -215,12 +261,11 @@ public final class RecordEncoder {
     } catch (IOException e) {
       throw new EncodeException(table, null, "cannot read the body: " + Coercion.abbreviate(e.getMessage()));
     }
-    return new Batch(records, rejected, index, false);
+    return batch.build(index, false);
   }
 
   private Batch encodeLines(byte[] body) {
-    List<byte[]> records = new ArrayList<>();
-    List<EncodeException> rejected = new ArrayList<>();
+    BatchBuilder batch = new BatchBuilder();
     int index = 0;
     int start = 0;
     while (start < body.length) {
@@ -230,15 +275,15 @@ public final class RecordEncoder {
       }
       if (!blank(body, start, end)) {
         try {
-          records.add(encode(body, start, end - start));
+          batch.add(encode(body, start, end - start), index);
         } catch (EncodeException e) {
-          rejected.add(e.at(index));
+          batch.reject(e, index);
         }
         index++;
       }
       start = end + 1;
     }
-    return new Batch(records, rejected, index, false);
+    return batch.build(index, false);
   }
 
   private static boolean blank(byte[] b, int from, int to) {

@@ -11,11 +11,9 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HttpString;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The idempotency aid: in tables that have the columns, each record gets the request's id
@@ -61,27 +59,21 @@ final class IdempotencyColumns {
     if (cols == null) {
       return batch.records();
     }
-    Set<Integer> refused = new HashSet<>();
-    batch.rejected().forEach(e -> refused.add(e.index()));
     List<byte[]> out = new ArrayList<>(batch.records().size());
-    int index = 0;
-    for (byte[] record : batch.records()) {
-      while (refused.contains(index)) {
-        index++;
-      }
+    for (int i = 0; i < batch.records().size(); i++) {
+      byte[] record = batch.records().get(i);
       Map<String, Object> extra = new LinkedHashMap<>();
       if (cols[0] != null) {
         extra.put(cols[0], requestId);
       }
       if (cols[1] != null) {
-        extra.put(cols[1], index);
+        extra.put(cols[1], batch.position(i));
       }
       byte[] tail = table.encoder().encodeFields(extra);
       byte[] joined = new byte[record.length + tail.length];
       System.arraycopy(record, 0, joined, 0, record.length);
       System.arraycopy(tail, 0, joined, record.length, tail.length);
       out.add(joined);
-      index++;
     }
     return out;
   }
