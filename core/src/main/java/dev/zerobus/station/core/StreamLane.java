@@ -144,7 +144,9 @@ final class StreamLane {
       if (state == StreamState.FAILED && Instant.now().isBefore(refuseUntil)) {
         throw new StreamUnavailableException("table " + table.key() + ": " + lastError, retryAfter(refuseUntil));
       }
-      if (state == StreamState.RECOVERING) {
+      // A working stream replaced once is the lane's business: records queue behind the replay. Only when
+      // opening has failed again is it an outage that callers should hear about.
+      if (state == StreamState.RECOVERING && consecutiveLosses > 1) {
         throw new StreamUnavailableException("table " + table.key() + ": the stream is being replaced after a failure ("
             + lastError + ")", Duration.ofSeconds(1));
       }
