@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code java -jar zerobus-station.jar [--local] [--config config.json] [--port 8000] ...}, and
@@ -38,6 +39,10 @@ public final class BridgeMain implements Callable<Integer> {
   CommandSpec spec;
 
   static final Path LOCAL_CONFIG = Path.of("config", "config.local.json");
+  /** Bearer tokens from the environment only: on the command line they would show in the process list. */
+  static final String TOKENS_ENV = "ZEROBUS_BRIDGE_TOKENS";
+  /** Beyond the shutdown timeout, what the last answers and closing the emulator may take before the process is halted. */
+  static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(15);
   static final Path LOCAL_EMULATOR_TABLES = Path.of("config", "emulator-tables.json");
 
   @Option(names = "--config", defaultValue = "${env:ZEROBUS_CONFIG}",
@@ -77,6 +82,17 @@ public final class BridgeMain implements Callable<Integer> {
       description = "Larger request bodies get 413 (default ${DEFAULT-VALUE}).")
   long maxBodyBytes;
 
+  @Option(names = "--max-inflight-body-bytes", defaultValue = "${env:ZEROBUS_BRIDGE_MAX_INFLIGHT_BODY_BYTES:-0}",
+      description = "Request bodies being read or held, all requests together, at most this many bytes; past it a"
+          + " request gets 503 with Retry-After before more is read (env ZEROBUS_BRIDGE_MAX_INFLIGHT_BODY_BYTES;"
+          + " default 0: a quarter of the heap).")
+  long maxInflightBodyBytes;
+
+  @Option(names = "--body-read-timeout-seconds", defaultValue = "${env:ZEROBUS_BRIDGE_BODY_READ_TIMEOUT_SECONDS:-60}",
+      description = "A request's whole body must arrive within this, however it trickles in; else 408 and the"
+          + " connection is closed (env ZEROBUS_BRIDGE_BODY_READ_TIMEOUT_SECONDS; default ${DEFAULT-VALUE}).")
+  int bodyReadTimeoutSeconds;
+
   @Option(names = "--accept-partial-batches", defaultValue = "${env:ZEROBUS_BRIDGE_ACCEPT_PARTIAL_BATCHES:-false}",
       description = "Ingest the valid records of a batch with invalid ones (default: refuse the whole batch).")
   boolean acceptPartialBatches;
@@ -90,9 +106,15 @@ public final class BridgeMain implements Callable<Integer> {
   int maxStringLength;
 
   @Option(names = "--auth-tokens-file", defaultValue = "${env:ZEROBUS_BRIDGE_TOKENS_FILE}",
-      description = "Bearer tokens and their tables: {\"tokens\": [{\"token\": \"...\", \"tables\": [\"station_one\"]}]}."
+      description = "Bearer tokens and their tables, one '<token> <table>[,<table>...]' per line ('*': all tables),"
+          + " or JSON {\"tokens\": [{\"token\": \"...\", \"tables\": [\"station_one\"]}]}."
           + " Or set ZEROBUS_BRIDGE_TOKENS=token=table1,table2;token2=*. Without either, no auth.")
   Path authTokensFile;
+
+  @Option(names = "--allow-unauthenticated", defaultValue = "${env:ZEROBUS_BRIDGE_ALLOW_UNAUTHENTICATED:-false}",
+      description = "Listen on a non-loopback address without bearer tokens (refused otherwise: anyone who reaches"
+          + " the port could write every table); logged at WARN (env ZEROBUS_BRIDGE_ALLOW_UNAUTHENTICATED).")
+  boolean allowUnauthenticated;
 
   @Option(names = "--tls-keystore", defaultValue = "${env:ZEROBUS_BRIDGE_TLS_KEYSTORE}",
       description = "Serve HTTPS with this PKCS#12 (or .jks) keystore; password in ZEROBUS_BRIDGE_TLS_KEYSTORE_PASSWORD.")
@@ -173,15 +195,19 @@ public final class BridgeMain implements Callable<Integer> {
   public static void main(String[] args) {
     // Undertow and XNIO log through jboss-logging: send that to SLF4J like the rest.
     System.setProperty("org.jboss.logging.provider", "slf4j");
-    int code = new CommandLine(new BridgeMain())
-        .setExecutionExceptionHandler((e, cmd, parsed) -> {
-          cmd.getErr().println("zerobus-station: " + e.getMessage());
-          return e instanceof ConfigException || e instanceof IllegalArgumentException ? 2 : 1;
-        })
-        .execute(args);
+    int code = command().execute(args);
     if (code != 0) {
       System.exit(code);
     }
+  }
+
+  /** The command line, with its one-line answer to a failed start (exit 2 for a setting at fault). */
+  static CommandLine command() {
+    return new CommandLine(new BridgeMain())
+        .setExecutionExceptionHandler((e, cmd, parsed) -> {
+          cmd.getErr().println("zerobus-station: " + e.getMessage());
+          return e instanceof ConfigException || e instanceof IllegalArgumentException ? 2 : 1;
+        });
   }
 
   @Override
@@ -193,6 +219,7 @@ public final class BridgeMain implements Callable<Integer> {
     });
     Path configFile = configFile();
     Env env = Env.load(List.of(envFile, configFile.toAbsolutePath().getParent().resolve(".env")));
+    refuseUnauthenticatedExposure(env);
     LocalEmulator emulator = null;
     if (local) {
       emulator = LocalEmulator.start(emulatorJar, emulatorArguments());
@@ -203,7 +230,7 @@ public final class BridgeMain implements Callable<Integer> {
       TableRegistry registry = TableRegistry.load(stationConfig, new EncoderOptions(ignoreUnknownFields, maxStringLength), env);
       Credentials credentials = Credentials.from(env);
       StreamSettings streams = StreamOptions.settings(spec);
-      BridgeSettings settings = bridgeSettings(env);
+      BridgeSettings settings = bridgeSettings(env, registry);
       if (!local) {
         StartupChecks.noPlaceholders(stationConfig, credentials);
         DatabricksSettings db = stationConfig.databricks();
@@ -224,7 +251,9 @@ public final class BridgeMain implements Callable<Integer> {
       BridgeServer server = new BridgeServer(registry, manager, settings).start();
       CountDownLatch stopped = new CountDownLatch(1);
       LocalEmulator localEmulator = emulator;
+      ShutdownWatchdog watchdog = new ShutdownWatchdog(settings.shutdownTimeout().plus(SHUTDOWN_GRACE));
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        watchdog.shutdownBegan();
         server.shutdown();
         if (localEmulator != null) {
           localEmulator.close();
@@ -266,15 +295,35 @@ public final class BridgeMain implements Callable<Integer> {
     return args;
   }
 
-  private BridgeSettings bridgeSettings(Env env) throws Exception {
+  /**
+   * A bridge others can reach must have tokens: anyone who reaches the port could otherwise write
+   * every table. Checked first, before anything is read or opened.
+   */
+  private void refuseUnauthenticatedExposure(Env env) {
+    boolean tokens = authTokensFile != null || env.get(TOKENS_ENV).isPresent();
+    if (tokens || BridgeServer.loopback(host)) {
+      return;
+    }
+    if (!allowUnauthenticated) {
+      throw new IllegalArgumentException("--host " + host + " is reachable from other machines and no bearer tokens"
+          + " are set, so anyone who reaches port " + port + " could write every table: set --auth-tokens-file"
+          + " (or ZEROBUS_BRIDGE_TOKENS), listen on 127.0.0.1, or say --allow-unauthenticated if a proxy in front"
+          + " authenticates");
+    }
+    LoggerFactory.getLogger(BridgeMain.class).warn("listening on {} without bearer tokens"
+        + " (--allow-unauthenticated): anyone who reaches port {} can write every table", host, port);
+  }
+
+  private BridgeSettings bridgeSettings(Env env, TableRegistry registry) throws Exception {
     BridgeSettings settings = BridgeSettings.defaults(host, port)
         .withLimits(Duration.ofSeconds(ackTimeoutSeconds), maxBodyBytes, acceptPartialBatches)
         .withShutdownTimeout(Duration.ofSeconds(shutdownTimeoutSeconds))
         .withEdge(edgeSettings());
     if (authTokensFile != null) {
-      settings = settings.withAuth(BearerAuth.load(authTokensFile));
-    } else if (env.get("ZEROBUS_BRIDGE_TOKENS").isPresent()) {
-      settings = settings.withAuth(BearerAuth.parse(env.get("ZEROBUS_BRIDGE_TOKENS").get()));
+      settings = settings.withAuth(BearerAuth.load(authTokensFile).requireTables(registry.keys()));
+    } else if (env.get(TOKENS_ENV).isPresent()) {
+      settings = settings.withAuth(BearerAuth.parse(env.get(TOKENS_ENV).get())
+          .requireTables(registry.keys()));
     }
     if (tlsKeystore != null) {
       char[] password = env.get("ZEROBUS_BRIDGE_TLS_KEYSTORE_PASSWORD").orElse("").toCharArray();
@@ -303,7 +352,9 @@ public final class BridgeMain implements Callable<Integer> {
             Duration.ofSeconds(idleConnectionTimeoutSeconds))
         .withAccessLog(format)
         .withCors(origins)
-        .withIdempotencyColumns(requestIdColumn.trim(), recordIndexColumn.trim());
+        .withIdempotencyColumns(requestIdColumn.trim(), recordIndexColumn.trim())
+        .withBodyLimits(Duration.ofSeconds(bodyReadTimeoutSeconds),
+            maxInflightBodyBytes > 0 ? maxInflightBodyBytes : BodyBudget.defaultLimit());
   }
 
   private static String banner(BridgeServer server, TableRegistry registry, LocalEmulator emulator) {

@@ -107,6 +107,24 @@ final class BridgeMetrics {
         .register(registry);
   }
 
+  /** The edge's own state: request bodies held against their budget, and connections. */
+  void edge(BodyBudget bodies, Listener listener) {
+    GaugeWithCallback.builder().name("zerobus_bridge_request_body_bytes")
+        .help("Bytes of request bodies being read or held, all requests together")
+        .callback(cb -> cb.call(bodies.used())).register(registry);
+    GaugeWithCallback.builder().name("zerobus_bridge_request_body_budget_bytes")
+        .help("The most request-body bytes held at once (--max-inflight-body-bytes); past it, 503")
+        .callback(cb -> cb.call(bodies.limit())).register(registry);
+    GaugeWithCallback.builder().name("zerobus_bridge_connections_open")
+        .help("Open HTTP connections").callback(cb -> cb.call(listener.connections())).register(registry);
+    CounterWithCallback.builder().name("zerobus_bridge_connections_evicted")
+        .help("Idle connections closed near --max-connections to make room for new ones")
+        .callback(cb -> cb.call(listener.evicted())).register(registry);
+    CounterWithCallback.builder().name("zerobus_bridge_connections_refused")
+        .help("New connections answered 503 because every open one had a request under way (--max-connections)")
+        .callback(cb -> cb.call(listener.refused())).register(registry);
+  }
+
   TableSeries table(String key) {
     return tables.get(key);
   }

@@ -3,7 +3,6 @@ package dev.zerobus.station.bridge;
 import dev.zerobus.station.core.StreamManager;
 import dev.zerobus.station.core.TableRegistry;
 import io.undertow.Handlers;
-import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -23,6 +22,7 @@ import java.time.Duration;
 import java.util.Properties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.xnio.OptionMap;
 import org.xnio.Options;
 
 /**
@@ -45,8 +45,9 @@ public final class BridgeServer implements AutoCloseable {
   private final BridgeSettings settings;
   private final BridgeMetrics metrics;
   private final Edge edge;
-  private final Undertow undertow;
-  private volatile boolean shuttingDown;
+  private final Listener listener;
+  private final HttpHandler root;
+  private final BodyBudget bodyBudget;
 
   public BridgeServer(TableRegistry registry, StreamManager manager, BridgeSettings settings) {
     this.manager = manager;
@@ -56,13 +57,14 @@ public final class BridgeServer implements AutoCloseable {
     Tables tables = new Tables(registry, settings.auth());
     StatusHandlers status = new StatusHandlers(tables, manager, settings, metrics, version);
     boolean strictFields = registry.tables().stream().noneMatch(t -> t.encoder().options().ignoreUnknownFields());
-    byte[] openApi;
-    try {
-      openApi = Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(
-          OpenApi.document(registry, version, settings.auth() != null, strictFields));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    byte[] openApi = openApi(registry.tables(), version, settings.auth() != null, strictFields);
+    // With tokens on, a caller without one sees the routes but not the tables' names and columns.
+    byte[] publicOpenApi = settings.auth() == null ? openApi
+        : openApi(java.util.List.of(), version, true, strictFields);
+    EdgeSettings limits = settings.edge();
+    this.bodyBudget = new BodyBudget(limits.maxInflightBodyBytes());
+    this.listener = new Listener(limits.maxConnections());
+    metrics.edge(bodyBudget, listener);
     RoutingHandler routes = Handlers.routing()
         .get("/", named("root", status::root))
         .get("/health", named("health", status::health))
@@ -71,10 +73,11 @@ public final class BridgeServer implements AutoCloseable {
         .add(Methods.HEAD, "/health/{table}", named("table_health", status::tableHealth))
         .get("/ready", named("ready", status::ready))
         .add(Methods.HEAD, "/ready", named("ready", status::ready))
-        .post("/ingest/{table}", named("ingest", new IngestHandler(tables, manager, settings, metrics)))
+        .post("/ingest/{table}", named("ingest", new IngestHandler(tables, manager, settings, metrics, bodyBudget)))
         .post("/flush/{table}", named("flush", status::flush))
         .get("/metrics", named("metrics", status::metrics))
-        .get("/openapi.json", named("openapi", exchange -> send(exchange, "application/json", openApi)))
+        .get("/openapi.json", named("openapi", exchange -> send(exchange, "application/json",
+            tables.authenticated(exchange) ? openApi : publicOpenApi)))
         .get("/docs", named("docs", exchange -> send(exchange, "text/html; charset=utf-8", docsPage())))
         .setFallbackHandler(exchange -> Json.error(exchange, 404,
             "No route for " + exchange.getRequestMethod() + " " + Json.clip(exchange.getRequestPath())
@@ -83,7 +86,6 @@ public final class BridgeServer implements AutoCloseable {
             "Method " + exchange.getRequestMethod() + " is not allowed on " + Json.clip(exchange.getRequestPath())));
     HttpHandler assets = new ResourceHandler(new ClassPathResourceManager(getClass().getClassLoader(),
         "META-INF/resources/webjars/swagger-ui/" + swaggerUiVersion()));
-    EdgeSettings limits = settings.edge();
     HttpHandler handler = Handlers.path(routes).addPrefixPath("/docs/assets", named("docs", exchange -> {
       if (exchange.getRequestMethod().equals(Methods.GET) || exchange.getRequestMethod().equals(Methods.HEAD)) {
         assets.handleRequest(exchange);
@@ -92,40 +94,58 @@ public final class BridgeServer implements AutoCloseable {
             + Json.clip(exchange.getRequestPath()));
       }
     }));
-    if (!limits.corsOrigins().isEmpty()) {
-      handler = new Cors(handler, limits.corsOrigins());
-    }
-    this.edge = new Edge(handler, metrics, limits.maxHeaderBytes());
+    handler = new Cors(handler, limits.corsOrigins(), loopback(settings.host()));
+    this.edge = new Edge(handler, metrics, limits.maxHeaderBytes(), listener);
     handler = edge;
     if (limits.accessLog() != EdgeSettings.AccessLog.OFF) {
       handler = new AccessLogHandler(handler, BridgeServer::logAccess,
           limits.accessLog() == EdgeSettings.AccessLog.COMMON ? COMMON : COMBINED, getClass().getClassLoader());
     }
-    Undertow.Builder builder = Undertow.builder().setHandler(handler)
-        .setServerOption(UndertowOptions.MAX_HEADER_SIZE, limits.parserHeaderBytes())
-        .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, millis(limits.requestParseTimeout()))
-        .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, millis(limits.noRequestTimeout()))
-        .setServerOption(UndertowOptions.RECORD_REQUEST_START_TIME, true)
-        .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, BodyReader.DRAIN_FACTOR * settings.maxBodyBytes())
-        .setSocketOption(Options.READ_TIMEOUT, millis(limits.readIdleTimeout()))
-        .setSocketOption(Options.CONNECTION_HIGH_WATER, limits.maxConnections())
-        .setSocketOption(Options.CONNECTION_LOW_WATER, limits.maxConnections());
-    if (settings.tls() != null) {
-      builder.addHttpsListener(settings.port(), settings.host(), settings.tls().context());
-    } else {
-      builder.addHttpListener(settings.port(), settings.host());
+    this.root = handler;
+  }
+
+  private static byte[] openApi(java.util.Collection<dev.zerobus.station.core.TableDefinition> tables, String version,
+      boolean auth, boolean strictFields) {
+    try {
+      return Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(
+          OpenApi.document(tables, version, auth, strictFields));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    this.undertow = builder.build();
+  }
+
+  /** Whether the address is this machine's loopback only (a name is looked up once, at start). */
+  static boolean loopback(String host) {
+    try {
+      return java.net.InetAddress.getByName(host).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
   }
 
   public BridgeServer start() {
-    undertow.start();
+    EdgeSettings limits = settings.edge();
+    OptionMap serverOptions = OptionMap.builder()
+        .set(UndertowOptions.MAX_HEADER_SIZE, limits.parserHeaderBytes())
+        .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, millis(limits.requestParseTimeout()))
+        .set(UndertowOptions.NO_REQUEST_TIMEOUT, millis(limits.noRequestTimeout()))
+        .set(UndertowOptions.RECORD_REQUEST_START_TIME, true)
+        .set(UndertowOptions.MAX_ENTITY_SIZE, BodyReader.DRAIN_FACTOR * settings.maxBodyBytes())
+        .getMap();
+    OptionMap socketOptions = OptionMap.create(Options.READ_TIMEOUT, millis(limits.readIdleTimeout()));
+    try {
+      listener.start(root, settings.host(), settings.port(), serverOptions, socketOptions,
+          settings.tls() == null ? null : settings.tls().context());
+    } catch (IOException e) {
+      listener.close(0);
+      throw new UncheckedIOException("cannot listen on " + settings.host() + ":" + settings.port() + ": " + e, e);
+    }
     log.info("Zerobus Station listening on {} (tables: {})", url(), String.join(", ", manager.registry().keys()));
     return this;
   }
 
   public int port() {
-    return ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
+    return listener.port();
   }
 
   /** Requests received and not yet answered. */
@@ -139,17 +159,16 @@ public final class BridgeServer implements AutoCloseable {
   }
 
   /**
-   * Stops taking requests (new ones get 503 with Retry-After), lets in-flight ones finish (those
-   * waiting for acks get them as the streams flush), closes the streams, answers whatever is still
-   * waiting with 503, and only then closes the listener.
+   * Shuts down in stages, so no request is answered 4xx for not having been judged: new requests get
+   * 503 with Retry-After (and their connection closes), in-flight requests finish (those waiting for
+   * acks get them as the streams flush), the streams close, whatever still waits is answered 503,
+   * and only then are the connections closed, each on its own I/O thread, before the worker stops.
    */
   public void shutdown() {
-    if (shuttingDown) {
+    if (!edge.beginShutdown()) {
       return;
     }
-    shuttingDown = true;
     long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
-    edge.refuseNewRequests();
     try {
       if (!edge.awaitIdle(deadline)) {
         log.warn("shutdown: {} request(s) still in flight after {} s", edge.inFlight(),
@@ -170,10 +189,11 @@ public final class BridgeServer implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-    undertow.stop();
-    if (settings.tls() != null) {
-      settings.tls().close();
+    } finally {
+      listener.close(ANSWER_GRACE.toMillis());
+      if (settings.tls() != null) {
+        settings.tls().close();
+      }
     }
   }
 
@@ -191,7 +211,17 @@ public final class BridgeServer implements AutoCloseable {
     if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) {
       line = line.replaceAll("[\r\n]+", " ");
     }
-    accessLog.info(line);
+    accessLog.info(redactSecrets(line));
+  }
+
+  /** Query parameters that carry credentials, wherever a URL appears in a line (request, Referer). */
+  private static final java.util.regex.Pattern SECRET_PARAMETER = java.util.regex.Pattern.compile(
+      "([?&;](?:access_token|id_token|refresh_token|token|api_key|apikey|key|secret|client_secret|password|passwd|pwd"
+          + "|auth|authorization|sig|signature|code)=)[^&;\\s\"]*", java.util.regex.Pattern.CASE_INSENSITIVE);
+
+  /** A client that puts a token in the URL is refused, but its token must not land in the log either. */
+  static String redactSecrets(String line) {
+    return line.indexOf('?') < 0 ? line : SECRET_PARAMETER.matcher(line).replaceAll("$1REDACTED");
   }
 
   private static int millis(Duration d) {

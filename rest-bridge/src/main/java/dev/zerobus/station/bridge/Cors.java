@@ -3,14 +3,20 @@ package dev.zerobus.station.bridge;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderMap;
+import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
 import java.util.List;
+import java.util.Locale;
 
 /**
- * CORS for browser clients from the configured origins ({@code *}: any): preflights are answered
- * here, other requests get the Access-Control headers. Without configured origins it is not in
- * the chain at all, so browsers keep their same-origin rule.
+ * What browsers may do. A request whose {@code Origin} is neither the bridge's own nor one of the
+ * configured origins ({@code *}: any) gets 403 before anything else happens: browsers send
+ * {@code Origin} on cross-site POSTs, so a web page cannot write rows through a bridge it can
+ * reach (CORS alone would not stop that: it only hides the answer). Allowed origins get the CORS
+ * headers and their preflights answered. A bridge listening on loopback also refuses a
+ * {@code Host} that is not a loopback name, so a page on a rebinding DNS name cannot reach it as
+ * its own origin.
  */
 final class Cors implements HttpHandler {
   private static final HttpString ORIGIN = HttpString.tryFromString("Origin");
@@ -26,35 +32,44 @@ final class Cors implements HttpHandler {
 
   private final HttpHandler next;
   private final List<String> origins;
+  private final boolean loopbackOnly;
 
-  Cors(HttpHandler next, List<String> origins) {
+  /** @param loopbackOnly the bridge listens on a loopback address only */
+  Cors(HttpHandler next, List<String> origins, boolean loopbackOnly) {
     this.next = next;
     this.origins = List.copyOf(origins);
+    this.loopbackOnly = loopbackOnly;
   }
 
   @Override
   public void handleRequest(HttpServerExchange exchange) throws Exception {
+    String host = exchange.getRequestHeaders().getFirst(Headers.HOST);
+    if (loopbackOnly && host != null && !loopbackName(host)) {
+      Json.error(exchange, 403, "Host " + Json.clip(host) + " is not this bridge's: it listens on loopback only,"
+          + " so it answers to localhost, 127.0.0.1 and [::1]");
+      return;
+    }
     String origin = exchange.getRequestHeaders().getFirst(ORIGIN);
     if (origin == null) {
       next.handleRequest(exchange);
       return;
     }
-    boolean allowed = origins.contains("*") || origins.contains(origin);
-    boolean preflight = exchange.getRequestMethod().equals(Methods.OPTIONS)
-        && exchange.getRequestHeaders().contains(REQUEST_METHOD);
+    boolean listed = origins.contains("*") || origins.contains(origin);
     HeaderMap out = exchange.getResponseHeaders();
-    out.add(VARY, "Origin");
-    if (!allowed) {
-      if (preflight) {
-        Json.error(exchange, 403, "Origin " + Json.clip(origin) + " may not call this bridge (allowed origins are"
-            + " set with --cors-origins)");
-      } else {
-        next.handleRequest(exchange);
-      }
+    if (!origins.isEmpty()) {
+      out.add(VARY, "Origin");
+    }
+    if (!listed && !sameOrigin(exchange, origin, host)) {
+      Json.error(exchange, 403, "Origin " + Json.clip(origin) + " may not call this bridge (allowed origins are"
+          + " set with --cors-origins); nothing was done");
+      return;
+    }
+    if (!listed) {
+      next.handleRequest(exchange); // the bridge's own pages (/docs): no CORS headers needed
       return;
     }
     out.put(ALLOW_ORIGIN, origins.contains("*") ? "*" : origin);
-    if (preflight) {
+    if (exchange.getRequestMethod().equals(Methods.OPTIONS) && exchange.getRequestHeaders().contains(REQUEST_METHOD)) {
       out.put(ALLOW_METHODS, METHODS);
       out.put(ALLOW_HEADERS, HEADERS);
       out.put(MAX_AGE, "600");
@@ -64,5 +79,21 @@ final class Cors implements HttpHandler {
     }
     out.put(EXPOSE_HEADERS, "X-Request-Id, Retry-After, WWW-Authenticate");
     next.handleRequest(exchange);
+  }
+
+  /** The page calling is served by this bridge: the Origin is the request's own scheme and Host. */
+  private static boolean sameOrigin(HttpServerExchange exchange, String origin, String host) {
+    return host != null && origin.equalsIgnoreCase(exchange.getRequestScheme() + "://" + host);
+  }
+
+  static boolean loopbackName(String hostHeader) {
+    String h = hostHeader.trim().toLowerCase(Locale.ROOT);
+    if (h.startsWith("[")) {
+      int end = h.indexOf(']');
+      return end > 0 && h.substring(1, end).equals("::1");
+    }
+    int colon = h.indexOf(':');
+    String name = colon < 0 ? h : h.substring(0, colon);
+    return name.equals("localhost") || name.endsWith(".localhost") || name.matches("127(\\.\\d{1,3}){3}");
   }
 }

@@ -31,13 +31,16 @@ final class Edge implements HttpHandler {
   private final HttpHandler next;
   private final BridgeMetrics metrics;
   private final int maxHeaderBytes;
+  private final Listener listener;
   private final Set<HttpServerExchange> inFlight = ConcurrentHashMap.newKeySet();
-  private volatile boolean shuttingDown;
+  /** The bridge's one shutting-down flag. */
+  private final java.util.concurrent.atomic.AtomicBoolean shuttingDown = new java.util.concurrent.atomic.AtomicBoolean();
 
-  Edge(HttpHandler next, BridgeMetrics metrics, int maxHeaderBytes) {
+  Edge(HttpHandler next, BridgeMetrics metrics, int maxHeaderBytes, Listener listener) {
     this.next = next;
     this.metrics = metrics;
     this.maxHeaderBytes = maxHeaderBytes;
+    this.listener = listener;
   }
 
   /** Wraps a route so the metrics know its name. */
@@ -55,6 +58,7 @@ final class Edge implements HttpHandler {
     exchange.getResponseHeaders().put(REQUEST_ID_HEADER, id);
     Json.track(exchange);
     long started = System.nanoTime();
+    listener.track(exchange);
     inFlight.add(exchange);
     metrics.httpInFlight.inc();
     exchange.addExchangeCompleteListener((ex, nextListener) -> {
@@ -84,7 +88,7 @@ final class Edge implements HttpHandler {
     });
     MDC.put("request_id", id);
     try {
-      if (shuttingDown) {
+      if (shuttingDown.get()) {
         exchange.setPersistent(false);
         Json.retryLater(exchange, 503, "Zerobus Station is shutting down", SHUTDOWN_RETRY_AFTER);
         return;
@@ -108,9 +112,13 @@ final class Edge implements HttpHandler {
     }
   }
 
-  /** From now on every new request gets 503 with Retry-After (and the connection closes). */
-  void refuseNewRequests() {
-    shuttingDown = true;
+  /**
+   * From now on every new request gets 503 with Retry-After (and the connection closes).
+   *
+   * @return false if shutdown had begun already
+   */
+  boolean beginShutdown() {
+    return shuttingDown.compareAndSet(false, true);
   }
 
   /** Waits until no request is in flight or the deadline (System.nanoTime) passes; true if none is. */

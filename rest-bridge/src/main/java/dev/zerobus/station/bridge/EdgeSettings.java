@@ -18,6 +18,8 @@ import java.util.List;
  * @param corsOrigins origins browsers may call from ({@code *}: any); empty: no CORS
  * @param requestIdColumn filled with the request id in tables that have such a column; empty: never
  * @param recordIndexColumn filled with the record's index in its request in tables that have it
+ * @param bodyReadTimeout a request's whole body must arrive within this (408 otherwise)
+ * @param maxInflightBodyBytes request bodies being read or held, in all, at most (503 past it)
  */
 record EdgeSettings(
     int maxHeaderBytes,
@@ -28,13 +30,16 @@ record EdgeSettings(
     AccessLog accessLog,
     List<String> corsOrigins,
     String requestIdColumn,
-    String recordIndexColumn) {
+    String recordIndexColumn,
+    Duration bodyReadTimeout,
+    long maxInflightBodyBytes) {
 
   /** Access-log line formats: Apache's common and combined (both with the request id and duration), or none. */
   enum AccessLog { COMBINED, COMMON, OFF }
 
   static final EdgeSettings DEFAULTS = new EdgeSettings(16 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(30),
-      Duration.ofSeconds(20), 1000, AccessLog.COMBINED, List.of(), "_request_id", "_record_index");
+      Duration.ofSeconds(20), 1000, AccessLog.COMBINED, List.of(), "_request_id", "_record_index",
+      Duration.ofSeconds(60), BodyBudget.defaultLimit());
 
   EdgeSettings {
     corsOrigins = List.copyOf(corsOrigins);
@@ -43,6 +48,12 @@ record EdgeSettings(
     }
     if (maxConnections < 1) {
       throw new IllegalArgumentException("max connections must be at least 1, got " + maxConnections);
+    }
+    if (maxInflightBodyBytes < 1) {
+      throw new IllegalArgumentException("max in-flight body bytes must be at least 1, got " + maxInflightBodyBytes);
+    }
+    if (bodyReadTimeout.isNegative() || bodyReadTimeout.isZero()) {
+      throw new IllegalArgumentException("the body read timeout must be positive, got " + bodyReadTimeout);
     }
   }
 
@@ -53,26 +64,36 @@ record EdgeSettings(
 
   EdgeSettings withTimeouts(Duration requestParse, Duration readIdle, Duration noRequest) {
     return new EdgeSettings(maxHeaderBytes, requestParse, readIdle, noRequest, maxConnections, accessLog, corsOrigins,
-        requestIdColumn, recordIndexColumn);
+        requestIdColumn, recordIndexColumn, bodyReadTimeout,
+        maxInflightBodyBytes);
   }
 
   EdgeSettings withConnections(int maxHeaderBytes, int maxConnections) {
     return new EdgeSettings(maxHeaderBytes, requestParseTimeout, readIdleTimeout, noRequestTimeout, maxConnections,
-        accessLog, corsOrigins, requestIdColumn, recordIndexColumn);
+        accessLog, corsOrigins, requestIdColumn, recordIndexColumn, bodyReadTimeout,
+        maxInflightBodyBytes);
   }
 
   EdgeSettings withAccessLog(AccessLog accessLog) {
     return new EdgeSettings(maxHeaderBytes, requestParseTimeout, readIdleTimeout, noRequestTimeout, maxConnections,
-        accessLog, corsOrigins, requestIdColumn, recordIndexColumn);
+        accessLog, corsOrigins, requestIdColumn, recordIndexColumn, bodyReadTimeout,
+        maxInflightBodyBytes);
   }
 
   EdgeSettings withCors(List<String> origins) {
     return new EdgeSettings(maxHeaderBytes, requestParseTimeout, readIdleTimeout, noRequestTimeout, maxConnections,
-        accessLog, origins, requestIdColumn, recordIndexColumn);
+        accessLog, origins, requestIdColumn, recordIndexColumn, bodyReadTimeout,
+        maxInflightBodyBytes);
   }
 
   EdgeSettings withIdempotencyColumns(String requestIdColumn, String recordIndexColumn) {
     return new EdgeSettings(maxHeaderBytes, requestParseTimeout, readIdleTimeout, noRequestTimeout, maxConnections,
-        accessLog, corsOrigins, requestIdColumn, recordIndexColumn);
+        accessLog, corsOrigins, requestIdColumn, recordIndexColumn, bodyReadTimeout,
+        maxInflightBodyBytes);
+  }
+
+  EdgeSettings withBodyLimits(Duration bodyReadTimeout, long maxInflightBodyBytes) {
+    return new EdgeSettings(maxHeaderBytes, requestParseTimeout, readIdleTimeout, noRequestTimeout, maxConnections,
+        accessLog, corsOrigins, requestIdColumn, recordIndexColumn, bodyReadTimeout, maxInflightBodyBytes);
   }
 }

@@ -6,6 +6,7 @@ import dev.zerobus.station.core.EncodeException;
 import dev.zerobus.station.core.IngestTicket;
 import dev.zerobus.station.core.RecordsRefusedException;
 import dev.zerobus.station.core.TooLargeException;
+import dev.zerobus.station.core.RecordEncoder;
 import dev.zerobus.station.core.RecordEncoder.Batch;
 import dev.zerobus.station.core.RecordEncoder.BatchFormat;
 import dev.zerobus.station.core.StreamManager;
@@ -42,8 +43,11 @@ final class IngestHandler implements HttpHandler {
   private final BridgeSettings settings;
   private final BridgeMetrics metrics;
   private final IdempotencyColumns idempotency;
+  private final BodyReader bodies;
 
-  IngestHandler(Tables tables, StreamManager manager, BridgeSettings settings, BridgeMetrics metrics) {
+  IngestHandler(Tables tables, StreamManager manager, BridgeSettings settings, BridgeMetrics metrics,
+      BodyBudget budget) {
+    this.bodies = new BodyReader(settings.maxBodyBytes(), settings.edge().bodyReadTimeout(), budget);
     this.idempotency = new IdempotencyColumns(tables.registry(), settings.edge());
     this.tables = tables;
     this.manager = manager;
@@ -57,11 +61,14 @@ final class IngestHandler implements HttpHandler {
     if (table == null) {
       return;
     }
-    BatchFormat format = format(exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE));
+    String type = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
+    BatchFormat format = format(type);
     if (format == null) {
-      String type = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
-      Json.error(exchange, 415, "Unsupported Content-Type '" + Json.clip(type) + "': send application/json (one record or an array)"
-          + " or application/x-ndjson" + (type.startsWith("application/x-www-form-urlencoded")
+      // Required: a body without a JSON type is what a web page can send cross-site without a preflight.
+      Json.error(exchange, 415, (type == null || type.isBlank() ? "No Content-Type"
+          : "Unsupported Content-Type '" + Json.clip(type) + "'") + " for table " + table.key()
+          + ": send application/json (one record or an array) or application/x-ndjson"
+          + (type != null && type.startsWith("application/x-www-form-urlencoded")
               ? " (curl -d sends form encoding unless you add -H 'Content-Type: application/json')" : ""));
       return;
     }
@@ -71,8 +78,8 @@ final class IngestHandler implements HttpHandler {
       return;
     }
     long started = System.nanoTime();
-    BodyReader.read(exchange, settings.maxBodyBytes(), table.key(), (ex, body) -> {
-      if (body.length > INLINE_ENCODE_BYTES && ex.isInIoThread()) {
+    bodies.read(exchange, table.key(), (ex, body) -> {
+      if (body.bytes().length > INLINE_ENCODE_BYTES && ex.isInIoThread()) {
         ex.dispatch(() -> ingest(ex, table, body, format, waitForAck, partial, started));
       } else {
         ingest(ex, table, body, format, waitForAck, partial, started);
@@ -80,15 +87,17 @@ final class IngestHandler implements HttpHandler {
     });
   }
 
-  private void ingest(HttpServerExchange exchange, TableDefinition table, byte[] body, BatchFormat format,
+  private void ingest(HttpServerExchange exchange, TableDefinition table, BodyReader.Body body, BatchFormat format,
       boolean waitForAck, boolean acceptPartial, long started) {
     Batch batch;
     try {
-      batch = table.encoder().encodeBatch(body, format);
+      batch = table.encoder().encodeBatch(body.bytes(), format);
     } catch (EncodeException e) {
       metrics.table(table.key()).rejected().inc();
       Json.error(exchange, 400, "Validation error: " + e.getMessage(), where(e));
       return;
+    } finally {
+      body.release();
     }
     if (batch.total() == 0) {
       Json.error(exchange, 400, "Validation error: table " + table.key() + ": the body holds no records");
@@ -96,13 +105,13 @@ final class IngestHandler implements HttpHandler {
     }
     List<Map<String, Object>> rejected = new ArrayList<>();
     batch.rejected().forEach(e -> rejected.add(rejection(e)));
-    if (!rejected.isEmpty()) {
-      metrics.table(table.key()).rejected().inc(rejected.size());
+    if (!batch.allValid()) {
+      metrics.table(table.key()).rejected().inc(batch.rejectedCount());
       if (!acceptPartial || batch.records().isEmpty()) {
         String message = batch.single() ? "Validation error: " + batch.rejected().get(0).getMessage()
-            : "Validation error: " + rejected.size() + " of " + batch.total() + " records are invalid, so none were"
-                + " ingested (first: " + batch.rejected().get(0).getMessage() + ")";
-        Map<String, Object> details = batch.single() ? where(batch.rejected().get(0)) : Map.of("rejected", rejected);
+            : "Validation error: " + batch.rejectedCount() + " of " + batch.total() + " records are invalid, so none"
+                + " were ingested (first: " + Json.clip(batch.rejected().get(0).getMessage()) + ")";
+        Map<String, Object> details = batch.single() ? where(batch.rejected().get(0)) : rejections(batch, rejected);
         Json.error(exchange, 400, message, details);
         return;
       }
@@ -225,15 +234,15 @@ final class IngestHandler implements HttpHandler {
     }
     int records = batch.records().size();
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("status", rejected.isEmpty() ? "success" : "partial");
+    body.put("status", batch.allValid() ? "success" : "partial");
     body.put("table", table.key());
-    body.put("message", rejected.isEmpty() ? records + " records ingested successfully"
-        : records + " of " + batch.total() + " records ingested, " + rejected.size() + " rejected");
+    body.put("message", batch.allValid() ? records + " records ingested successfully"
+        : records + " of " + batch.total() + " records ingested, " + batch.rejectedCount() + " rejected");
     body.put("wait_for_ack", waitForAck);
     body.put("records", records);
     body.put("offset", offset);
     body.put("durable", durable);
-    body.put("rejected", rejected);
+    body.putAll(rejections(batch, rejected));
     return body;
   }
 
@@ -247,18 +256,24 @@ final class IngestHandler implements HttpHandler {
       // The service will never take these; the request's other records landed.
       List<Map<String, Object>> list = new ArrayList<>();
       for (RecordsRefusedException.Refusal r : refused.refusals()) {
+        if (list.size() == RecordEncoder.MAX_REPORTED_REJECTIONS) {
+          break;
+        }
         Map<String, Object> one = new LinkedHashMap<>();
         one.put("index", r.index());
-        one.put("error", r.reason());
+        one.put("error", Json.clip(r.reason()));
         list.add(one);
       }
-      details.put("landed", records - list.size());
+      int refusedCount = refused.refusals().size();
+      details.put("landed", records - refusedCount);
       details.put("refused", list);
+      details.put("refused_count", refusedCount);
       details.put("may_still_land", false);
       RecordsRefusedException.Refusal first = refused.refusals().get(0);
-      Json.error(exchange, 422, "Zerobus refused " + (records == 1 ? "the record" : list.size() + " of " + records
-          + " records (first: record " + first.index() + ")") + " of table " + table.key() + ": " + first.reason()
-          + (records - list.size() > 0 ? "; the other " + (records - list.size()) + " landed" : ""), details);
+      Json.error(exchange, 422, "Zerobus refused " + (records == 1 ? "the record" : refusedCount + " of " + records
+          + " records (first: record " + first.index() + ")") + " of table " + table.key() + ": "
+          + Json.clip(first.reason()) + (records - refusedCount > 0 ? "; the other " + (records - refusedCount)
+          + " landed" : ""), details);
       return;
     }
     // Records still waiting in the queue are withdrawn, so "may not land" stays true after the answer.
@@ -302,14 +317,25 @@ final class IngestHandler implements HttpHandler {
       r.put("index", e.index());
     }
     r.put("field", e.field());
-    r.put("error", e.getMessage());
+    r.put("error", Json.clip(e.getMessage()));
     return r;
   }
 
-  /** JSON unless it says NDJSON; null for a content type that is neither. */
+  /**
+   * The first rejections (at most {@link dev.zerobus.station.core.RecordEncoder#MAX_REPORTED_REJECTIONS}) and
+   * how many there were, so an answer stays small however many records a body holds.
+   */
+  private static Map<String, Object> rejections(Batch batch, List<Map<String, Object>> first) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("rejected", first);
+    out.put("rejected_count", batch.rejectedCount());
+    return out;
+  }
+
+  /** JSON or NDJSON by the content type; null for none or another. */
   static BatchFormat format(String contentType) {
     if (contentType == null || contentType.isBlank()) {
-      return BatchFormat.JSON;
+      return null;
     }
     String type = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
     switch (type) {

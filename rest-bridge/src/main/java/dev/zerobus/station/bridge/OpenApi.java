@@ -7,8 +7,8 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import dev.zerobus.station.core.DeltaType;
 import dev.zerobus.station.core.TableDefinition;
-import dev.zerobus.station.core.TableRegistry;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 
 /**
@@ -22,7 +22,11 @@ final class OpenApi {
 
   private OpenApi() {}
 
-  static ObjectNode document(TableRegistry registry, String version, boolean auth, boolean strictFields) {
+  /**
+   * @param tables the tables to describe: all of them, or none for a caller without a token when
+   *     tokens are on (table names and columns are for callers with one)
+   */
+  static ObjectNode document(Collection<TableDefinition> tables, String version, boolean auth, boolean strictFields) {
     ObjectNode doc = NODES.objectNode();
     doc.put("openapi", "3.0.3");
     ObjectNode info = doc.putObject("info").put("title", "Zerobus Station").put("version", version)
@@ -56,13 +60,16 @@ final class OpenApi {
         .<ObjectNode>set("rejected", NODES.objectNode().put("type", "array").set("items", ref("Rejection")))));
     ObjectNode shared = components.putObject("responses");
     for (String[] r : new String[][] {{"400", "A record is invalid (the message names the table and field), or a query"
-        + " parameter is"}, {"401", "Missing or unknown bearer token"}, {"403", "The token may not write this table"},
+        + " parameter is"}, {"401", "Missing or unknown bearer token"}, {"403", "The token may not use this table, or the request's"
+        + " Origin (or, on loopback, its Host) is not allowed"},
+        {"408", "The body did not arrive within the body read timeout"},
         {"404", "No such table or path"}, {"413", "Body too large (after gzip inflation)"},
-        {"415", "Content-Type is not JSON or NDJSON, or Content-Encoding is not gzip"},
+        {"415", "Content-Type is missing or not JSON or NDJSON, or Content-Encoding is not gzip"},
         {"429", "The table's queue is full; retry after Retry-After seconds"},
         {"431", "Request headers too large"},
         {"500", "Zerobus refused the records (not retryable)"},
-        {"503", "No usable stream right now, or shutting down; retry after Retry-After seconds"},
+        {"503", "No usable stream right now, the bridge holds its maximum of request bodies, or it is shutting down;"
+        + " retry after Retry-After seconds"},
         {"504", "No ack within the timeout; the records may still land"}}) {
       shared.set("E" + r[0], response(r[1], "Error"));
     }
@@ -70,14 +77,17 @@ final class OpenApi {
       components.putObject("securitySchemes").putObject("bearer").put("type", "http").put("scheme", "bearer");
     }
 
-    get(paths, "/", "service", "Service information: tables and their endpoints", false);
+    get(paths, "/", "service", "Service information: tables and their endpoints", false, auth);
     get(paths, "/health", "health", "Liveness (always 200 while the process answers): healthy, degraded or unhealthy,"
-        + " the tables with an open stream and the failing ones", true);
-    get(paths, "/ready", "ready", "200 when a token can be fetched and a stream opened for every table, else 503", true);
-    get(paths, "/metrics", "metrics", "Prometheus metrics (text format)", false);
-    get(paths, "/openapi.json", "openapi", "This document", false);
-    get(paths, "/docs", "docs", "Swagger UI for this document", false);
-    for (TableDefinition t : registry.tables()) {
+        + " the tables with an open stream and the failing ones (with tokens on, a caller without one gets the status"
+        + " only)", true, false);
+    get(paths, "/ready", "ready", "200 when a token can be fetched and a stream opened for every table, else 503 (with"
+        + " tokens on, a caller without one gets the status only)", true, false);
+    get(paths, "/metrics", "metrics", "Prometheus metrics (text format)", false, auth);
+    get(paths, "/openapi.json", "openapi", "This document (with tokens on, the tables' paths only for a caller with"
+        + " one)", false, false);
+    get(paths, "/docs", "docs", "Swagger UI for this document", false, false);
+    for (TableDefinition t : tables) {
       String schemaName = t.key();
       schemas.set(schemaName, messageSchema(t.descriptor(), t, strictFields)
           .put("description", "A row of " + t.tableName()));
@@ -96,7 +106,7 @@ final class OpenApi {
           .put("description", "One " + schemaName + " JSON object per line");
       ObjectNode responses = op.putObject("responses");
       responses.set("200", response("Accepted (or durable, with wait_for_ack=true)", "IngestResult"));
-      errors(responses, auth, "400", "404", "413", "415", "429", "431", "500", "503", "504");
+      errors(responses, auth, "400", "403", "404", "408", "413", "415", "429", "431", "500", "503", "504");
       if (auth) {
         op.putArray("security").addObject().putArray("bearer");
       }
@@ -106,12 +116,12 @@ final class OpenApi {
           .put("operationId", "flush_" + t.key());
       ObjectNode flushResponses = flush.putObject("responses");
       flushResponses.set("200", response("Flushed (status success), or no stream was ever opened (status no_active_stream)", null));
-      errors(flushResponses, auth, "404", "431", "500", "503", "504");
+      errors(flushResponses, auth, "400", "403", "404", "415", "431", "500", "503", "504");
       if (auth) {
         flush.putArray("security").addObject().putArray("bearer");
       }
       get(paths, "/health/" + t.key(), "table_health_" + t.key(), "The stream state and counters of " + t.tableName(),
-          true);
+          true, auth);
     }
     return doc;
   }
@@ -150,8 +160,13 @@ final class OpenApi {
     return column.openApi();
   }
 
-  /** A GET (and, for health routes, HEAD) operation: 200, or the errors any route can give. */
-  private static void get(ObjectNode paths, String path, String operationId, String summary, boolean head) {
+  /**
+   * A GET (and, for health routes, HEAD) operation: 200, or the errors any route can give.
+   *
+   * @param auth a bearer token is needed (with tokens on, everything but liveness and readiness)
+   */
+  private static void get(ObjectNode paths, String path, String operationId, String summary, boolean head,
+      boolean auth) {
     ObjectNode item = paths.putObject(path);
     for (String method : head ? new String[] {"get", "head"} : new String[] {"get"}) {
       ObjectNode op = item.putObject(method);
@@ -159,7 +174,10 @@ final class OpenApi {
           .put("operationId", method.equals("head") ? "head_" + operationId : operationId);
       ObjectNode responses = op.putObject("responses");
       responses.set("200", response("OK", null));
-      errors(responses, false, path.startsWith("/health/") ? new String[] {"404", "431", "503"} : new String[] {"431", "503"});
+      errors(responses, auth, path.startsWith("/health/") ? new String[] {"404", "431", "503"} : new String[] {"431", "503"});
+      if (auth) {
+        op.putArray("security").addObject().putArray("bearer");
+      }
     }
   }
 

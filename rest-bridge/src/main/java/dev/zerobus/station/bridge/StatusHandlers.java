@@ -38,6 +38,9 @@ final class StatusHandlers {
 
   /** The seed's service description. */
   void root(HttpServerExchange exchange) {
+    if (!tables.mayReadStatus(exchange)) {
+      return;
+    }
     Map<String, Object> endpoints = new LinkedHashMap<>();
     for (String key : tables.registry().keys()) {
       endpoints.put(key, Map.of("ingest", "/ingest/" + key, "health", "/health/" + key, "flush", "/flush/" + key));
@@ -57,6 +60,7 @@ final class StatusHandlers {
    * failed, naming those tables and their last error.
    */
   void health(HttpServerExchange exchange) {
+    boolean details = tables.authenticated(exchange);
     List<String> active = new ArrayList<>();
     Map<String, Object> failing = new LinkedHashMap<>();
     boolean failed = false;
@@ -74,13 +78,15 @@ final class StatusHandlers {
     }
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("status", failed ? "unhealthy" : failing.isEmpty() ? "healthy" : "degraded");
-    body.put("active_streams", active);
-    body.put("failing_tables", failing);
+    if (details) { // with tokens on, table names and errors are for callers with one
+      body.put("active_streams", active);
+      body.put("failing_tables", failing);
+    }
     Json.send(exchange, 200, body);
   }
 
   void tableHealth(HttpServerExchange exchange) {
-    TableDefinition table = tables.find(exchange);
+    TableDefinition table = tables.authorized(exchange);
     if (table == null) {
       return;
     }
@@ -106,6 +112,7 @@ final class StatusHandlers {
 
   /** Readiness: a token can be fetched and a stream opened for every table (opens them if needed). */
   void ready(HttpServerExchange exchange) {
+    boolean details = tables.authenticated(exchange);
     Map<String, CompletableFuture<Void>> opening = new LinkedHashMap<>();
     for (String key : tables.registry().keys()) {
       CompletableFuture<Void> f;
@@ -131,9 +138,10 @@ final class StatusHandlers {
         }
       }
       if (ready) {
-        Json.send(exchange, 200, Map.of("status", "ready", "tables", states));
+        Json.send(exchange, 200, details ? Map.of("status", "ready", "tables", states) : Map.of("status", "ready"));
       } else {
-        Json.error(exchange, 503, "Not ready: cannot open a Zerobus stream for every table", Map.of("tables", states));
+        Json.error(exchange, 503, "Not ready: cannot open a Zerobus stream for every table",
+            details ? Map.of("tables", states) : null);
       }
     }, exchange.getIoThread()));
   }
@@ -142,6 +150,13 @@ final class StatusHandlers {
   void flush(HttpServerExchange exchange) {
     TableDefinition table = tables.authorized(exchange);
     if (table == null) {
+      return;
+    }
+    boolean hasBody = exchange.getRequestContentLength() > 0
+        || exchange.getRequestHeaders().contains(Headers.TRANSFER_ENCODING);
+    if (hasBody && IngestHandler.format(exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE)) == null) {
+      // A flush takes no body; one without a JSON type is what a page could send cross-site.
+      Json.error(exchange, 415, "A body sent to /flush/" + table.key() + " must be JSON (or send none)");
       return;
     }
     TableHealth h = manager.health(table.key());
@@ -168,6 +183,9 @@ final class StatusHandlers {
   }
 
   void metrics(HttpServerExchange exchange) throws IOException {
+    if (!tables.mayReadStatus(exchange)) {
+      return;
+    }
     ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
     metrics.write(out);
     exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, metrics.contentType());

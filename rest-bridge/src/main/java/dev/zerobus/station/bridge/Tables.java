@@ -5,9 +5,14 @@ import dev.zerobus.station.core.TableRegistry;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.AttachmentKey;
 import io.undertow.util.Headers;
-import java.util.Deque;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 
-/** The {table} of a request's path: 404 when it is not configured, 401/403 when the caller may not write it. */
+/**
+ * The {table} of a request: named by the path and nothing else, so a proxy or audit rule that
+ * allows by path sees the table the bridge writes. With tokens, the caller is checked before the
+ * table is looked up, so an unknown caller learns nothing about which tables exist.
+ */
 final class Tables {
   /** The table a request concerns, for the request metrics. */
   static final AttachmentKey<String> TABLE = AttachmentKey.create(String.class);
@@ -24,13 +29,20 @@ final class Tables {
     return registry;
   }
 
-  /** The table, or null after answering 404. */
-  TableDefinition find(HttpServerExchange exchange) {
-    Deque<String> param = exchange.getQueryParameters().get("table");
-    String key = param == null ? "" : param.getFirst();
+  /** The table of a /ingest/{table}, /flush/{table} or /health/{table} path, if the caller may use it; else null after answering 400, 401, 403 or 404. */
+  TableDefinition authorized(HttpServerExchange exchange) {
+    String key = lastSegment(exchange.getRequestPath());
+    if (namesTableInQuery(exchange.getQueryString())) {
+      Json.error(exchange, 400, "Validation error: the table is named by the path only (/" + Json.clip(key)
+          + "); remove the table query parameter");
+      return null;
+    }
+    if (auth != null && !allowed(exchange, key)) {
+      return null;
+    }
     TableDefinition table = registry.find(key).orElse(null);
     if (table == null) {
-      // With auth on, the table list is not for callers who may not even have a token.
+      // With auth on, the table list is not for callers: a valid token names the tables it may use.
       Json.error(exchange, 404, "Table '" + Json.clip(key) + "' not found" + (auth == null
           ? " (configured: " + String.join(", ", registry.keys()) + ")" : ""));
       return null;
@@ -39,22 +51,60 @@ final class Tables {
     return table;
   }
 
-  /** The table if the caller may write it, or null after answering 404, 401 or 403. */
-  TableDefinition authorized(HttpServerExchange exchange) {
-    TableDefinition table = find(exchange);
-    if (table == null || auth == null) {
-      return table;
+  /** Whether the caller may read the bridge's status (any valid token, or no auth); else false after answering 401. */
+  boolean mayReadStatus(HttpServerExchange exchange) {
+    if (auth == null || auth.authenticated(exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION))) {
+      return true;
     }
-    switch (auth.check(exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION), table.key())) {
+    unauthenticated(exchange);
+    return false;
+  }
+
+  /** Whether the caller presents a valid token (or auth is off), without answering. */
+  boolean authenticated(HttpServerExchange exchange) {
+    return auth == null || auth.authenticated(exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION));
+  }
+
+  private boolean allowed(HttpServerExchange exchange, String key) {
+    switch (auth.check(exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION), key)) {
       case ALLOWED:
-        return table;
+        return true;
       case FORBIDDEN:
-        Json.error(exchange, 403, "This token may not write to table " + table.key());
-        return null;
+        Json.error(exchange, 403, "This token may not use table " + Json.clip(key));
+        return false;
       default:
-        exchange.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Bearer realm=\"zerobus-station\"");
-        Json.error(exchange, 401, "Missing or unknown bearer token (send Authorization: Bearer <token>)");
-        return null;
+        unauthenticated(exchange);
+        return false;
     }
+  }
+
+  private static void unauthenticated(HttpServerExchange exchange) {
+    exchange.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Bearer realm=\"zerobus-station\"");
+    Json.error(exchange, 401, "Missing or unknown bearer token (send Authorization: Bearer <token>)");
+  }
+
+  /** The routes' {table} is their last path segment (Undertow has decoded it). */
+  static String lastSegment(String path) {
+    return path.substring(path.lastIndexOf('/') + 1);
+  }
+
+  /** Whether the raw query string has a parameter named table, however it is encoded. */
+  static boolean namesTableInQuery(String query) {
+    if (query == null || query.isEmpty()) {
+      return false;
+    }
+    for (String pair : query.split("&")) {
+      int eq = pair.indexOf('=');
+      String name = eq < 0 ? pair : pair.substring(0, eq);
+      try {
+        name = URLDecoder.decode(name, StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException malformed) {
+        // compared as it came
+      }
+      if (name.trim().equalsIgnoreCase("table")) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -42,7 +42,7 @@ class BridgeErrorContractTest {
       new Route("GET", "/openapi.json", null),
       new Route("GET", "/docs", null),
       new Route("GET", "/docs/assets/swagger-ui.css", null));
-  static final String TOKEN = "Bearer contract-token";
+  static final String TOKEN = "Bearer contract-token-0123456789";
   static final String ORIGIN = "https://console.example";
 
   @TempDir
@@ -50,7 +50,7 @@ class BridgeErrorContractTest {
 
   @Test
   void everyRouteAnswersEveryErrorWithTheJsonBody() throws Exception {
-    BearerAuth auth = BearerAuth.parse("contract-token=station_one");
+    BearerAuth auth = BearerAuth.parse("contract-token-0123456789=station_one");
     try (BridgeFixture bridge = new BridgeFixture(dir, BridgeFixture.FAST, s -> s.withAuth(auth)
         .withEdge(EdgeSettings.DEFAULTS.withCors(List.of(ORIGIN))))) {
       for (Route r : ROUTES) {
@@ -75,14 +75,17 @@ class BridgeErrorContractTest {
             .headers().firstValue("Access-Control-Allow-Origin").orElse(""), r.toString());
       }
 
-      // Per-table routes: unknown table, no token, a token for another table.
-      for (String path : List.of("/ingest/", "/flush/")) {
-        HttpResponse<String> unknown = expect(bridge, 404, "POST", path + "nowhere", "{}", "Content-Type", "application/json");
+      // Per-table routes: the caller is checked before the table, so without a token an unknown table looks like
+      // a known one (401), and a token gets 403 for a table it does not name, whether or not it exists.
+      for (String path : List.of("/ingest/", "/flush/", "/health/")) {
+        String method = path.equals("/health/") ? "GET" : "POST";
+        String body = method.equals("POST") ? "{}" : null;
+        HttpResponse<String> unknown = expect(bridge, 401, method, path + "nowhere", body);
         assertFalse(unknown.body().contains("station_two"), "no table list without a token: " + unknown.body());
-        expect(bridge, 401, "POST", path + "station_one", "{}");
-        expect(bridge, 403, "POST", path + "station_two", "{}", "Authorization", TOKEN);
+        expect(bridge, 401, method, path + "station_one", body);
+        expect(bridge, 403, method, path + "station_two", body, "Authorization", TOKEN);
+        expect(bridge, 403, method, path + "nowhere", body, "Authorization", TOKEN);
       }
-      expect(bridge, 404, "GET", "/health/nowhere", null);
       expect(bridge, 404, "GET", "/docs/assets/missing.js", null);
       expect(bridge, 404, "GET", "/" + "x".repeat(10_000), null);
 
@@ -91,6 +94,8 @@ class BridgeErrorContractTest {
       expect(bridge, 400, "POST", ingest, "{\"temp\": \"warm\"}", "Authorization", TOKEN, "Content-Type", "application/json");
       expect(bridge, 400, "POST", ingest, "{not json", "Authorization", TOKEN, "Content-Type", "application/json");
       expect(bridge, 400, "POST", ingest + "?wait_for_ack=maybe", "{}", "Authorization", TOKEN);
+      expect(bridge, 400, "POST", ingest + "?table=station_two", "{}", "Authorization", TOKEN);
+      expect(bridge, 415, "POST", ingest, "{}", "Authorization", TOKEN, "Content-Type", null);
       expect(bridge, 415, "POST", ingest, "{}", "Authorization", TOKEN, "Content-Type", "text/plain");
       expect(bridge, 415, "POST", ingest, "{}", "Authorization", TOKEN, "Content-Encoding", "br");
       expect(bridge, 413, "POST", ingest, "[" + " ".repeat((int) BridgeSettings.DEFAULT_MAX_BODY_BYTES) + "]",
@@ -106,6 +111,7 @@ class BridgeErrorContractTest {
       bridge.emulator.faults().withholdAcks("main.default.station_one");
       CompletableFuture<HttpResponse<String>> waiting = bridge.http.sendAsync(
           HttpRequest.newBuilder(URI.create(bridge.server.url() + "/ingest/station_one?wait_for_ack=true"))
+              .header("Content-Type", "application/json")
               .POST(HttpRequest.BodyPublishers.ofString("{\"device_name\": \"waiting\"}")).build(),
           HttpResponse.BodyHandlers.ofString());
       await("the request in flight").atMost(Duration.ofSeconds(30)).until(() -> bridge.server.requestsInFlight() == 1);
@@ -151,8 +157,18 @@ class BridgeErrorContractTest {
       throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(bridge.server.url() + path))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    boolean typed = false;
     for (int i = 0; i < headers.length; i += 2) {
+      if (headers[i].equalsIgnoreCase("Content-Type")) {
+        typed = true;
+        if (headers[i + 1] == null) {
+          continue; // no Content-Type at all
+        }
+      }
       b.header(headers[i], headers[i + 1]);
+    }
+    if (!typed && body != null && !body.isEmpty()) {
+      b.header("Content-Type", "application/json");
     }
     return bridge.http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }

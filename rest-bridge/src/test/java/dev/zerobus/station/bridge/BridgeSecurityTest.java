@@ -32,7 +32,7 @@ class BridgeSecurityTest {
 
   @Test
   void tokensAreCheckedPerTable() throws Exception {
-    BearerAuth auth = BearerAuth.parse("gateway-token=station_one;admin-token=*");
+    BearerAuth auth = BearerAuth.parse("gateway-token-0123456789=station_one;admin-token-0123456789=*");
     try (BridgeFixture bridge = new BridgeFixture(dir, BridgeFixture.FAST, s -> s.withAuth(auth))) {
       HttpResponse<String> none = bridge.postJson("/ingest/station_one", "{}");
       assertEquals(401, none.statusCode());
@@ -40,15 +40,15 @@ class BridgeSecurityTest {
       assertEquals(401, json(none).get("status_code").asInt());
       assertEquals(401, send(bridge, "/ingest/station_one", "Bearer wrong").statusCode());
 
-      HttpResponse<String> forbidden = send(bridge, "/ingest/station_two", "Bearer gateway-token");
+      HttpResponse<String> forbidden = send(bridge, "/ingest/station_two", "Bearer gateway-token-0123456789");
       assertEquals(403, forbidden.statusCode());
-      assertTrue(json(forbidden).get("error").asText().contains("may not write to table station_two"));
-      assertEquals(403, sendTo(bridge, "/flush/station_two", "Bearer gateway-token").statusCode());
+      assertTrue(json(forbidden).get("error").asText().contains("may not use table station_two"));
+      assertEquals(403, sendTo(bridge, "/flush/station_two", "Bearer gateway-token-0123456789").statusCode());
 
-      assertEquals(200, send(bridge, "/ingest/station_one", "Bearer gateway-token").statusCode());
-      assertEquals(200, send(bridge, "/ingest/station_two", "Bearer admin-token").statusCode());
+      assertEquals(200, send(bridge, "/ingest/station_one", "Bearer gateway-token-0123456789").statusCode());
+      assertEquals(200, send(bridge, "/ingest/station_two", "Bearer admin-token-0123456789").statusCode());
       assertEquals(200, bridge.get("/health").statusCode(), "health needs no token");
-      assertEquals(404, send(bridge, "/ingest/nowhere", "Bearer admin-token").statusCode());
+      assertEquals(404, send(bridge, "/ingest/nowhere", "Bearer admin-token-0123456789").statusCode());
       assertTrue(json(bridge.get("/openapi.json")).get("components").has("securitySchemes"));
     }
   }
@@ -56,14 +56,85 @@ class BridgeSecurityTest {
   @Test
   void tokenFilesAreReadAndBadSpecsExplained() throws Exception {
     Path file = Files.writeString(dir.resolve("tokens.json"),
-        "{\"tokens\": [{\"name\": \"ci\", \"token\": \"t-1\", \"tables\": [\"events\"]}]}");
+        "{\"tokens\": [{\"name\": \"ci\", \"token\": \"ci-token-0123456789\", \"tables\": [\"events\"]}]}");
     BearerAuth auth = BearerAuth.load(file);
-    assertEquals(BearerAuth.Decision.ALLOWED, auth.check("Bearer t-1", "events"));
-    assertEquals(BearerAuth.Decision.FORBIDDEN, auth.check("Bearer t-1", "station_one"));
+    assertEquals(BearerAuth.Decision.ALLOWED, auth.check("Bearer ci-token-0123456789", "events"));
+    assertEquals(BearerAuth.Decision.FORBIDDEN, auth.check("Bearer ci-token-0123456789", "station_one"));
     assertEquals(BearerAuth.Decision.UNAUTHENTICATED, auth.check("Basic dDox", "events"));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BearerAuth.parse("just-a-token"));
-    assertTrue(e.getMessage().contains("expected token=table1,table2"), e.getMessage());
+    assertTrue(e.getMessage().contains("is not token=table1,table2"), e.getMessage());
     assertTrue(!e.getMessage().contains("just-a-token"), "the token is not echoed");
+  }
+
+  /** A padded base64 token (openssl rand -base64 32) is taken whole, from the environment form and from a file. */
+  @Test
+  void tokensKeepEveryCharacterAndBadOnesAreRefusedAtStart() throws Exception {
+    String padded = "q3Zr8bT0Yv6mJw1uK9xLpN4sA7cE2hG5iD0fR/+oWkM=";
+    String doublePadded = "Zm9vYmFyYmF6cXV4eHl6enk0MjQy==";
+    BearerAuth fromEnv = BearerAuth.parse(padded + "=station_one;" + doublePadded + "=*");
+    assertEquals(BearerAuth.Decision.ALLOWED, fromEnv.check("Bearer " + padded, "station_one"));
+    assertEquals(BearerAuth.Decision.FORBIDDEN, fromEnv.check("Bearer " + padded, "station_two"));
+    assertEquals(BearerAuth.Decision.UNAUTHENTICATED, fromEnv.check("Bearer " + padded.substring(0, padded.length() - 1),
+        "station_one"), "the token without its padding is another token");
+    assertEquals(BearerAuth.Decision.ALLOWED, fromEnv.check("Bearer " + doublePadded, "station_two"));
+
+    Path text = Files.writeString(dir.resolve("tokens.txt"), "# gateway\n" + padded + "  station_one,station_two\n\n"
+        + doublePadded + " *   # admin\n");
+    BearerAuth fromFile = BearerAuth.load(text);
+    assertEquals(2, fromFile.size());
+    assertEquals(BearerAuth.Decision.ALLOWED, fromFile.check("Bearer " + padded, "station_two"));
+
+    List<String> refused = List.of(
+        padded + "=station_one;" + padded + "=station_two", // the same token twice
+        "short-token=station_one",
+        "token-with;a-semicolon-0123=station_one",
+        "token with spaces 0123456789=station_one",
+        "tokén-0123456789-0123456789=station_one");
+    for (String spec : refused) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BearerAuth.parse(spec), spec);
+      assertTrue(!e.getMessage().contains("0123456789") && !e.getMessage().contains(padded), "no token echoed: "
+          + e.getMessage());
+    }
+    fromEnv.requireTables(List.of("station_one", "station_two"));
+    IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+        () -> BearerAuth.parse(padded + "=station_one,typo_table").requireTables(List.of("station_one", "station_two")));
+    assertTrue(unknown.getMessage().contains("[typo_table]"), unknown.getMessage());
+    IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> BearerAuth.load(
+        Files.writeString(dir.resolve("twice.txt"), padded + " station_one\n" + padded + " station_two\n")));
+    assertTrue(twice.getMessage().contains("line 2 repeats the token of line 1"), twice.getMessage());
+  }
+
+  /** A token a client wrongly puts in the URL is refused, and kept out of the access log too. */
+  @Test
+  void secretsInQueryStringsAreRedactedInTheAccessLog() {
+    String line = "127.0.0.1 - - [05/Dec/2026:23:00:00 +0000] \"POST /ingest/station_one?wait_for_ack=true&access_token="
+        + "s3cr3t&x=1 HTTP/1.1\" 401 99 \"https://app.example/?api_key=k3y\" \"curl\" id 1ms";
+    String redacted = BridgeServer.redactSecrets(line);
+    assertTrue(!redacted.contains("s3cr3t") && !redacted.contains("k3y"), redacted);
+    assertTrue(redacted.contains("wait_for_ack=true&access_token=REDACTED&x=1"), redacted);
+    assertEquals("GET /health HTTP/1.1", BridgeServer.redactSecrets("GET /health HTTP/1.1"));
+  }
+
+  /** Listening where others can reach it without tokens is refused before anything else happens. */
+  @Test
+  void aBridgeOthersCanReachNeedsTokensOrASaySo() {
+    java.io.StringWriter err = new java.io.StringWriter();
+    int code = BridgeMain.command().setErr(new java.io.PrintWriter(err))
+        .execute("--host", "0.0.0.0", "--config", dir.resolve("absent.json").toString(), "--env-file",
+            dir.resolve("absent.env").toString());
+    assertEquals(2, code, err.toString());
+    assertTrue(err.toString().contains("--host 0.0.0.0 is reachable from other machines and no bearer tokens are set"),
+        err.toString());
+    assertTrue(err.toString().lines().count() == 1, err.toString());
+  }
+
+  @Test
+  void theShutdownWatchdogHaltsAShutdownThatDoesNotEnd() throws Exception {
+    java.util.concurrent.CountDownLatch halted = new java.util.concurrent.CountDownLatch(1);
+    ShutdownWatchdog watchdog = new ShutdownWatchdog(Duration.ofMillis(50), halted::countDown);
+    assertTrue(!halted.await(200, java.util.concurrent.TimeUnit.MILLISECONDS), "nothing happens before shutdown begins");
+    watchdog.shutdownBegan();
+    assertTrue(halted.await(30, java.util.concurrent.TimeUnit.SECONDS), "halted after the limit");
   }
 
   @Test

@@ -113,7 +113,8 @@ class ComposeFileTest {
     Map<String, EnvOption> bridge = envOptions(new BridgeMain());
     Map<String, EnvOption> emulator = envOptions(new EmulatorMain());
     for (String name : environment("rest-bridge").keySet()) {
-      assertTrue(bridge.containsKey(name) || CORE_ENV.contains(name), "rest-bridge sets " + name + ", which nothing reads");
+      assertTrue(bridge.containsKey(name) || CORE_ENV.contains(name) || name.equals(BridgeMain.TOKENS_ENV),
+          "rest-bridge sets " + name + ", which nothing reads");
     }
     for (String name : environment("emulator").keySet()) {
       assertTrue(emulator.containsKey(name), "emulator sets " + name + ", which the emulator does not read");
@@ -138,6 +139,17 @@ class ComposeFileTest {
     }
     assertEquals(emulatorPorts, containerPorts("emulator"));
     assertEquals("0.0.0.0", effective("rest-bridge", "bridge", bridge.get("ZEROBUS_BRIDGE_HOST")), "reachable from outside");
+    // Listening on every interface inside the container is only safe because the host publishes on loopback.
+    for (String service : (Iterable<String>) services::fieldNames) {
+      for (JsonNode port : services.get(service).path("ports")) {
+        assertTrue(port.asText().startsWith("127.0.0.1:") || port.asText().startsWith("${") && port.asText()
+            .contains(":-127.0.0.1}:"), service + " publishes " + port.asText() + " beyond 127.0.0.1 by default");
+      }
+    }
+    assertEquals("true", effective("rest-bridge", "bridge", bridge.get("ZEROBUS_BRIDGE_ALLOW_UNAUTHENTICATED")),
+        "the compose bridge says it runs without tokens");
+    assertTrue(!dockerfileEnv("bridge").containsKey("ZEROBUS_BRIDGE_ALLOW_UNAUTHENTICATED"),
+        "the image itself never waives tokens: docker run -p 8000:8000 would expose it");
     assertEquals("0.0.0.0", effective("emulator", "emulator", emulator.get("ZEROBUS_EMULATOR_HOST")));
     // the other services reach the emulator on the ports it listens on
     for (String service : new String[] {"rest-bridge", "connect"}) {
