@@ -53,7 +53,10 @@ USER station
 ENV ZEROBUS_BRIDGE_HOST=0.0.0.0 ZEROBUS_CONFIG=/app/config/config.local.json ZEROBUS_TABLES_DIR=/app/tables
 EXPOSE 8000
 HEALTHCHECK --interval=5s --timeout=3s --retries=20 CMD curl -fsS http://127.0.0.1:8000/health || exit 1
-ENTRYPOINT ["java", "-jar", "/app/zerobus-station.jar"]
+# Listening on 0.0.0.0 here, the bridge refuses to start without bearer tokens unless ZEROBUS_BRIDGE_ALLOW_UNAUTHENTICATED
+# is set by whoever publishes the port (docker-compose.yml does, publishing on 127.0.0.1 only). A process that ran out
+# of memory anyway exits, so the container restarts instead of limping on.
+ENTRYPOINT ["java", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/zerobus-station.jar"]
 
 # A Kafka broker (KRaft, broker and controller in one node). Its entrypoint, /etc/kafka/docker/run, turns KAFKA_*
 # variables into broker properties as the official apache/kafka image does, so it can stand in for that image
