@@ -259,6 +259,11 @@ public final class BridgeMain implements Callable<Integer> {
           localEmulator.close();
         }
         stopped.countDown();
+        // Last, so the shutdown's own lines and the access log's last block are written (logback's own
+        // shutdown hook would run beside this one and drop them).
+        if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.core.spi.LifeCycle logging) {
+          logging.stop();
+        }
       }, "zerobus-station-shutdown"));
       System.out.println(banner(server, registry, emulator));
       System.out.flush();

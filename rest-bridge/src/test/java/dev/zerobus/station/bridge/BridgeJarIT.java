@@ -95,6 +95,8 @@ class BridgeJarIT {
           .count(), "one access line per request: " + access);
       assertEquals(1, access.stream().filter(l -> l.contains("\"POST /flush/station_one HTTP/1.1\" 200 ")).count(),
           "the last request's line: " + access);
+      assertTrue(later.stream().anyMatch(l -> l.contains("shutdown: no accepted record was left unacknowledged")),
+          "the shutdown's own summary is logged: " + later.subList(Math.max(0, later.size() - 10), later.size()));
       try {
         get(rowsUrl);
         throw new AssertionError("the emulator is still running after the bridge stopped");
