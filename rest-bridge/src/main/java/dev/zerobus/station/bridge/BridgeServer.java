@@ -215,13 +215,57 @@ public final class BridgeServer implements AutoCloseable {
   }
 
   /** Query parameters that carry credentials, wherever a URL appears in a line (request, Referer). */
-  private static final java.util.regex.Pattern SECRET_PARAMETER = java.util.regex.Pattern.compile(
-      "([?&;](?:access_token|id_token|refresh_token|token|api_key|apikey|key|secret|client_secret|password|passwd|pwd"
-          + "|auth|authorization|sig|signature|code)=)[^&;\\s\"]*", java.util.regex.Pattern.CASE_INSENSITIVE);
+  private static final java.util.Set<String> SECRET_PARAMETERS = java.util.Set.of("access_token", "id_token",
+      "refresh_token", "token", "api_key", "apikey", "key", "secret", "client_secret", "password", "passwd", "pwd",
+      "auth", "authorization", "sig", "signature", "code");
 
-  /** A client that puts a token in the URL is refused, but its token must not land in the log either. */
+  /**
+   * A client that puts a token in the URL is refused, but its token must not land in the log either:
+   * the value of every such parameter becomes REDACTED. A scan, not a regular expression: it runs
+   * for every line.
+   */
   static String redactSecrets(String line) {
-    return line.indexOf('?') < 0 ? line : SECRET_PARAMETER.matcher(line).replaceAll("$1REDACTED");
+    StringBuilder out = null;
+    int copied = 0;
+    int i = line.indexOf('?');
+    while (i >= 0 && i < line.length()) {
+      int nameStart = i + 1;
+      int nameEnd = nameStart;
+      while (nameEnd < line.length() && isNameChar(line.charAt(nameEnd))) {
+        nameEnd++;
+      }
+      if (nameEnd < line.length() && line.charAt(nameEnd) == '=' && nameEnd > nameStart
+          && SECRET_PARAMETERS.contains(line.substring(nameStart, nameEnd).toLowerCase(java.util.Locale.ROOT))) {
+        int valueEnd = nameEnd + 1;
+        while (valueEnd < line.length() && "&; \"".indexOf(line.charAt(valueEnd)) < 0) {
+          valueEnd++;
+        }
+        if (out == null) {
+          out = new StringBuilder(line.length());
+        }
+        out.append(line, copied, nameEnd + 1).append("REDACTED");
+        copied = valueEnd;
+        nameEnd = valueEnd;
+      }
+      i = nextParameter(line, nameEnd);
+    }
+    return out == null ? line : out.append(line, copied, line.length()).toString();
+  }
+
+  private static boolean isNameChar(char c) {
+    return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+        || c == '.';
+  }
+
+  /** The index of the next parameter separator (?, & or ;) at or after {@code from}, or -1. */
+  private static int nextParameter(String line, int from) {
+    for (int i = from; i < line.length(); i++) {
+      char c = line.charAt(i);
+      if (c == '&' || c == ';' || c == '?') {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static int millis(Duration d) {

@@ -7,7 +7,6 @@ import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * What browsers may do. A request whose {@code Origin} is neither the bridge's own nor one of the
@@ -86,14 +85,42 @@ final class Cors implements HttpHandler {
     return host != null && origin.equalsIgnoreCase(exchange.getRequestScheme() + "://" + host);
   }
 
+  /** localhost, *.localhost, 127.x.x.x or [::1], with or without a port; no allocation on the common names. */
   static boolean loopbackName(String hostHeader) {
-    String h = hostHeader.trim().toLowerCase(Locale.ROOT);
+    String h = hostHeader.trim();
     if (h.startsWith("[")) {
-      int end = h.indexOf(']');
-      return end > 0 && h.substring(1, end).equals("::1");
+      return h.startsWith("[::1]") && (h.length() == 5 || h.charAt(5) == ':');
     }
     int colon = h.indexOf(':');
-    String name = colon < 0 ? h : h.substring(0, colon);
-    return name.equals("localhost") || name.endsWith(".localhost") || name.matches("127(\\.\\d{1,3}){3}");
+    int end = colon < 0 ? h.length() : colon;
+    if (h.regionMatches(true, 0, "localhost", 0, end) && end == 9
+        || end > 10 && h.regionMatches(true, end - 10, ".localhost", 0, 10)) {
+      return true;
+    }
+    return ipv4Loopback(h, end);
+  }
+
+  /** 127.d.d.d with each part 1 to 3 digits. */
+  private static boolean ipv4Loopback(String h, int end) {
+    if (end < 9 || !h.startsWith("127.")) {
+      return false;
+    }
+    int parts = 2; // "127." and the one being read
+    int digits = 0;
+    for (int i = 4; i < end; i++) {
+      char c = h.charAt(i);
+      if (c == '.') {
+        if (digits == 0) {
+          return false;
+        }
+        parts++;
+        digits = 0;
+      } else if (c >= '0' && c <= '9' && ++digits <= 3) {
+        continue;
+      } else {
+        return false;
+      }
+    }
+    return parts == 4 && digits > 0;
   }
 }

@@ -93,18 +93,35 @@ final class Tables {
     if (query == null || query.isEmpty()) {
       return false;
     }
-    for (String pair : query.split("&")) {
-      int eq = pair.indexOf('=');
-      String name = eq < 0 ? pair : pair.substring(0, eq);
+    int start = 0;
+    while (start <= query.length()) {
+      int amp = query.indexOf('&', start);
+      int end = amp < 0 ? query.length() : amp;
+      int eq = query.indexOf('=', start);
+      int nameEnd = eq < 0 || eq > end ? end : eq;
+      if (isTable(query, start, nameEnd)) {
+        return true;
+      }
+      start = end + 1;
+    }
+    return false;
+  }
+
+  /** The name is "table" in any case; one with escapes (%74able, +table) is decoded first. */
+  private static boolean isTable(String query, int from, int to) {
+    boolean escaped = false;
+    for (int i = from; i < to; i++) {
+      char c = query.charAt(i);
+      escaped |= c == '%' || c == '+';
+    }
+    String name = query.substring(from, to);
+    if (escaped) {
       try {
         name = URLDecoder.decode(name, StandardCharsets.UTF_8);
       } catch (IllegalArgumentException malformed) {
         // compared as it came
       }
-      if (name.trim().equalsIgnoreCase("table")) {
-        return true;
-      }
     }
-    return false;
+    return name.trim().equalsIgnoreCase("table");
   }
 }

@@ -240,6 +240,24 @@ class BridgeEdgeLimitsTest {
   }
 
   @Test
+  void loopbackNamesAndTableParametersAreRecognisedExactly() {
+    for (String host : List.of("localhost", "LOCALHOST:8000", "app.localhost:1", "127.0.0.1", "127.0.0.1:8000",
+        "127.10.200.3", "[::1]", "[::1]:8000")) {
+      assertTrue(Cors.loopbackName(host), host);
+    }
+    for (String host : List.of("evil.example", "127.0.0.1.evil.example", "localhost.evil.example", "1270.0.0.1",
+        "127.1", "127.0.0.1000", "[::1]evil", "[::2]", "mylocalhost")) {
+      assertFalse(Cors.loopbackName(host), host);
+    }
+    for (String query : List.of("table=x", "a=1&Table=2", "%74able=1", "+table=1", "table")) {
+      assertTrue(Tables.namesTableInQuery(query), query);
+    }
+    for (String query : List.of("tables=1", "wait_for_ack=true", "x=table", "", "a=1&b=2")) {
+      assertFalse(Tables.namesTableInQuery(query), query);
+    }
+  }
+
+  @Test
   void withTokensACallerWithoutOneGetsLivenessOnly() throws Exception {
     String token = "status-token-0123456789";
     try (BridgeFixture bridge = start(s -> s.withAuth(BearerAuth.parse(token + "=station_one")))) {
