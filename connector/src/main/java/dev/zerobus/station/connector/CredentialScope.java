@@ -1,9 +1,9 @@
 package dev.zerobus.station.connector;
 
-import dev.zerobus.station.core.ConfigException;
-import dev.zerobus.station.core.Credentials;
-import dev.zerobus.station.core.DatabricksSettings;
-import dev.zerobus.station.core.Env;
+import dev.zerobus.station.core.config.Credentials;
+import dev.zerobus.station.core.config.DatabricksSettings;
+import dev.zerobus.station.core.config.Env;
+import dev.zerobus.station.core.errors.ConfigException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;

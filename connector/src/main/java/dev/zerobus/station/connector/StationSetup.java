@@ -1,11 +1,11 @@
 package dev.zerobus.station.connector;
 
-import dev.zerobus.station.core.Credentials;
-import dev.zerobus.station.core.DatabricksSettings;
-import dev.zerobus.station.core.EncoderOptions;
-import dev.zerobus.station.core.Env;
-import dev.zerobus.station.core.StationConfig;
-import dev.zerobus.station.core.TableRegistry;
+import dev.zerobus.station.core.config.Credentials;
+import dev.zerobus.station.core.config.DatabricksSettings;
+import dev.zerobus.station.core.config.EncoderOptions;
+import dev.zerobus.station.core.config.Env;
+import dev.zerobus.station.core.config.StationConfig;
+import dev.zerobus.station.core.table.TableRegistry;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -34,7 +34,7 @@ final class StationSetup {
   /**
    * The station config (endpoints and tables) without asking anything remote.
    *
-   * @throws dev.zerobus.station.core.ConfigException naming the file, table and field at fault
+   * @throws dev.zerobus.station.core.errors.ConfigException naming the file, table and field at fault
    */
   static StationConfig station(ZerobusSinkConfig config, Env env) {
     String file = config.getString(ZerobusSinkConfig.CONFIG_FILE);
@@ -49,7 +49,7 @@ final class StationSetup {
   /**
    * The tables, with Unity Catalog at the workspace URL supplying or checking their schemas.
    *
-   * @throws dev.zerobus.station.core.ConfigException when {@code scope} refuses the settings (before anything is
+   * @throws dev.zerobus.station.core.errors.ConfigException when {@code scope} refuses the settings (before anything is
    *     sent), or naming the file, table and field at fault
    */
   static TableRegistry registry(ZerobusSinkConfig config, StationConfig station, Env env, CredentialScope scope) {

@@ -1,7 +1,7 @@
 package dev.zerobus.station.connector;
 
-import dev.zerobus.station.core.TableDefinition;
-import dev.zerobus.station.core.TableRegistry;
+import dev.zerobus.station.core.table.TableDefinition;
+import dev.zerobus.station.core.table.TableRegistry;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,7 +1,7 @@
 package dev.zerobus.station.connector;
 
-import dev.zerobus.station.core.StreamSettings;
-import dev.zerobus.station.core.StreamSettings.Setting;
+import dev.zerobus.station.core.config.StreamSettings;
+import dev.zerobus.station.core.config.StreamSettings.Setting;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,12 +1,12 @@
 package dev.zerobus.station.connector;
 
-import dev.zerobus.station.core.Credentials;
-import dev.zerobus.station.core.DatabricksSettings;
-import dev.zerobus.station.core.StationConfig;
-import dev.zerobus.station.core.TableDefinition;
-import dev.zerobus.station.core.TokenProbe;
-import dev.zerobus.station.core.Env;
-import dev.zerobus.station.core.TableRegistry;
+import dev.zerobus.station.core.config.Credentials;
+import dev.zerobus.station.core.config.DatabricksSettings;
+import dev.zerobus.station.core.config.Env;
+import dev.zerobus.station.core.config.StationConfig;
+import dev.zerobus.station.core.sdk.TokenProbe;
+import dev.zerobus.station.core.table.TableDefinition;
+import dev.zerobus.station.core.table.TableRegistry;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -94,7 +94,7 @@ public class ZerobusSinkConnector extends SinkConnector {
     Credentials credentials = null;
     try {
       credentials = Credentials.from(env);
-    } catch (dev.zerobus.station.core.ConfigException e) {
+    } catch (dev.zerobus.station.core.errors.ConfigException e) {
       if (env.get(Credentials.CLIENT_ID).isEmpty()) {
         error(config, ZerobusSinkConfig.CLIENT_ID, "no client id: set " + ZerobusSinkConfig.CLIENT_ID
             + " (or DATABRICKS_CLIENT_ID in the environment of every worker)");
@@ -109,7 +109,7 @@ public class ZerobusSinkConnector extends SinkConnector {
     StationConfig station;
     try {
       station = StationSetup.station(parsed, env);
-    } catch (dev.zerobus.station.core.ConfigException e) {
+    } catch (dev.zerobus.station.core.errors.ConfigException e) {
       error(config, configSetting, e.getMessage());
       return config;
     }
@@ -121,7 +121,7 @@ public class ZerobusSinkConnector extends SinkConnector {
     TableRegistry registry;
     try {
       registry = StationSetup.registry(parsed, station, env, scope);
-    } catch (dev.zerobus.station.core.ConfigException e) {
+    } catch (dev.zerobus.station.core.errors.ConfigException e) {
       error(config, configSetting, e.getMessage());
       return config;
     }

@@ -1,10 +1,11 @@
 package dev.zerobus.station.connector;
 
-import dev.zerobus.station.core.Credentials;
-import dev.zerobus.station.core.Env;
-import dev.zerobus.station.core.StationConfig;
-import dev.zerobus.station.core.StreamManager;
-import dev.zerobus.station.core.TableRegistry;
+import dev.zerobus.station.core.config.Credentials;
+import dev.zerobus.station.core.config.Env;
+import dev.zerobus.station.core.config.StationConfig;
+import dev.zerobus.station.core.delivery.StreamManager;
+import dev.zerobus.station.core.sdk.SdkZerobusClient;
+import dev.zerobus.station.core.table.TableRegistry;
 import java.util.Collection;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -54,11 +55,11 @@ public class ZerobusSinkTask extends SinkTask {
       scope = CredentialScope.check(config, workerEnvironment, env, station.databricks());
       registry = StationSetup.registry(config, station, env, scope);
       credentials = Credentials.from(env);
-    } catch (dev.zerobus.station.core.ConfigException e) {
+    } catch (dev.zerobus.station.core.errors.ConfigException e) {
       throw new ConnectException(e.getMessage(), e);
     }
     metrics = new SinkMetrics(pluginMetrics(), registry.keys());
-    StreamManager streams = new StreamManager(registry, credentials, config.streamSettings(),
+    StreamManager streams = SdkZerobusClient.streamManager(registry, credentials, config.streamSettings(),
         scope.workspaceTrusted());
     TableRouter router = new TableRouter(config.topicTables(), config.getString(ZerobusSinkConfig.TOPIC_TABLE_REGEX),
         config.getString(ZerobusSinkConfig.TOPIC_TABLE_REPLACEMENT), registry);

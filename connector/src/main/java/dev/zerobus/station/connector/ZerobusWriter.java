@@ -1,13 +1,13 @@
 package dev.zerobus.station.connector;
 
 import dev.zerobus.station.connector.ZerobusSinkConfig.NullValues;
-import dev.zerobus.station.core.EncodeException;
-import dev.zerobus.station.core.IngestRefusedException;
-import dev.zerobus.station.core.IngestTicket;
-import dev.zerobus.station.core.RecordsRefusedException;
-import dev.zerobus.station.core.StreamManager;
-import dev.zerobus.station.core.StreamSettings;
-import dev.zerobus.station.core.TableDefinition;
+import dev.zerobus.station.core.config.StreamSettings;
+import dev.zerobus.station.core.delivery.IngestTicket;
+import dev.zerobus.station.core.delivery.StreamManager;
+import dev.zerobus.station.core.errors.EncodeException;
+import dev.zerobus.station.core.errors.IngestRefusedException;
+import dev.zerobus.station.core.errors.RecordsRefusedException;
+import dev.zerobus.station.core.table.TableDefinition;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.zerobus.station.core.EncoderOptions;
-import dev.zerobus.station.core.Env;
-import dev.zerobus.station.core.StationConfig;
-import dev.zerobus.station.core.TableRegistry;
+import dev.zerobus.station.core.config.EncoderOptions;
+import dev.zerobus.station.core.config.Env;
+import dev.zerobus.station.core.config.StationConfig;
+import dev.zerobus.station.core.table.TableRegistry;
 import dev.zerobus.station.emulator.ZerobusEmulator;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,15 +1,16 @@
 package dev.zerobus.station.bridge;
 
-import dev.zerobus.station.core.ConfigException;
-import dev.zerobus.station.core.Credentials;
-import dev.zerobus.station.core.DatabricksSettings;
-import dev.zerobus.station.core.EncoderOptions;
-import dev.zerobus.station.core.Env;
-import dev.zerobus.station.core.StartupChecks;
-import dev.zerobus.station.core.StationConfig;
-import dev.zerobus.station.core.StreamManager;
-import dev.zerobus.station.core.StreamSettings;
-import dev.zerobus.station.core.TableRegistry;
+import dev.zerobus.station.core.config.Credentials;
+import dev.zerobus.station.core.config.DatabricksSettings;
+import dev.zerobus.station.core.config.EncoderOptions;
+import dev.zerobus.station.core.config.Env;
+import dev.zerobus.station.core.config.StartupChecks;
+import dev.zerobus.station.core.config.StationConfig;
+import dev.zerobus.station.core.config.StreamSettings;
+import dev.zerobus.station.core.delivery.StreamManager;
+import dev.zerobus.station.core.errors.ConfigException;
+import dev.zerobus.station.core.sdk.SdkZerobusClient;
+import dev.zerobus.station.core.table.TableRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,12 +19,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code java -jar zerobus-station.jar [--local] [--config config.json] [--port 8000] ...}, and
@@ -239,7 +240,7 @@ public final class BridgeMain implements Callable<Integer> {
         StartupChecks.resolves("the workspace URL (databricks.workspace_url)", db.workspaceUrl(),
             StartupChecks.Resolver.SYSTEM);
       }
-      StreamManager manager = new StreamManager(registry, credentials, streams);
+      StreamManager manager = SdkZerobusClient.streamManager(registry, credentials, streams);
       if (!lazyStreams) {
         try {
           StreamOptions.openAll(manager, Duration.ofSeconds(startTimeoutSeconds));

@@ -1,7 +1,7 @@
 package dev.zerobus.station.bridge;
 
-import dev.zerobus.station.core.StreamManager;
-import dev.zerobus.station.core.TableHealth;
+import dev.zerobus.station.core.delivery.StreamManager;
+import dev.zerobus.station.core.delivery.TableHealth;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;

@@ -1,7 +1,7 @@
 package dev.zerobus.station.bridge;
 
-import dev.zerobus.station.core.StreamManager;
-import dev.zerobus.station.core.TableRegistry;
+import dev.zerobus.station.core.delivery.StreamManager;
+import dev.zerobus.station.core.table.TableRegistry;
 import io.undertow.Handlers;
 import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
@@ -104,7 +104,7 @@ public final class BridgeServer implements AutoCloseable {
     this.root = handler;
   }
 
-  private static byte[] openApi(java.util.Collection<dev.zerobus.station.core.TableDefinition> tables, String version,
+  private static byte[] openApi(java.util.Collection<dev.zerobus.station.core.table.TableDefinition> tables, String version,
       boolean auth, boolean strictFields) {
     try {
       return Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(

@@ -2,11 +2,11 @@ package dev.zerobus.station.bridge;
 
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor.JavaType;
-import dev.zerobus.station.core.ConfigException;
-import dev.zerobus.station.core.EncodeException;
-import dev.zerobus.station.core.RecordEncoder.Batch;
-import dev.zerobus.station.core.TableDefinition;
-import dev.zerobus.station.core.TableRegistry;
+import dev.zerobus.station.core.encode.RecordEncoder.Batch;
+import dev.zerobus.station.core.errors.ConfigException;
+import dev.zerobus.station.core.errors.EncodeException;
+import dev.zerobus.station.core.table.TableDefinition;
+import dev.zerobus.station.core.table.TableRegistry;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HttpString;
 import java.util.ArrayList;

@@ -1,17 +1,17 @@
 package dev.zerobus.station.bridge;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
-import dev.zerobus.station.core.BackpressureException;
-import dev.zerobus.station.core.EncodeException;
-import dev.zerobus.station.core.IngestTicket;
-import dev.zerobus.station.core.RecordsRefusedException;
-import dev.zerobus.station.core.TooLargeException;
-import dev.zerobus.station.core.RecordEncoder;
-import dev.zerobus.station.core.RecordEncoder.Batch;
-import dev.zerobus.station.core.RecordEncoder.BatchFormat;
-import dev.zerobus.station.core.StreamManager;
-import dev.zerobus.station.core.StreamUnavailableException;
-import dev.zerobus.station.core.TableDefinition;
+import dev.zerobus.station.core.delivery.IngestTicket;
+import dev.zerobus.station.core.delivery.StreamManager;
+import dev.zerobus.station.core.encode.RecordEncoder;
+import dev.zerobus.station.core.encode.RecordEncoder.Batch;
+import dev.zerobus.station.core.encode.RecordEncoder.BatchFormat;
+import dev.zerobus.station.core.errors.BackpressureException;
+import dev.zerobus.station.core.errors.EncodeException;
+import dev.zerobus.station.core.errors.RecordsRefusedException;
+import dev.zerobus.station.core.errors.StreamUnavailableException;
+import dev.zerobus.station.core.errors.TooLargeException;
+import dev.zerobus.station.core.table.TableDefinition;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
@@ -322,7 +322,7 @@ final class IngestHandler implements HttpHandler {
   }
 
   /**
-   * The first rejections (at most {@link dev.zerobus.station.core.RecordEncoder#MAX_REPORTED_REJECTIONS}) and
+   * The first rejections (at most {@link dev.zerobus.station.core.encode.RecordEncoder#MAX_REPORTED_REJECTIONS}) and
    * how many there were, so an answer stays small however many records a body holds.
    */
   private static Map<String, Object> rejections(Batch batch, List<Map<String, Object>> first) {

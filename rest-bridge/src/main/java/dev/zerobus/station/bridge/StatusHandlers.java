@@ -1,10 +1,10 @@
 package dev.zerobus.station.bridge;
 
-import dev.zerobus.station.core.IngestRefusedException;
-import dev.zerobus.station.core.StreamManager;
-import dev.zerobus.station.core.TableDefinition;
-import dev.zerobus.station.core.TableHealth;
-import dev.zerobus.station.core.TableHealth.StreamState;
+import dev.zerobus.station.core.delivery.StreamManager;
+import dev.zerobus.station.core.delivery.TableHealth;
+import dev.zerobus.station.core.delivery.TableHealth.StreamState;
+import dev.zerobus.station.core.errors.IngestRefusedException;
+import dev.zerobus.station.core.table.TableDefinition;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.SameThreadExecutor;

@@ -1,9 +1,9 @@
 package dev.zerobus.station.bridge;
 
-import dev.zerobus.station.core.StreamManager;
-import dev.zerobus.station.core.StreamSettings;
-import dev.zerobus.station.core.StreamSettings.Setting;
-import dev.zerobus.station.core.TableHealth;
+import dev.zerobus.station.core.config.StreamSettings;
+import dev.zerobus.station.core.config.StreamSettings.Setting;
+import dev.zerobus.station.core.delivery.StreamManager;
+import dev.zerobus.station.core.delivery.TableHealth;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package dev.zerobus.station.bridge;
 
-import dev.zerobus.station.core.TableDefinition;
-import dev.zerobus.station.core.TableRegistry;
+import dev.zerobus.station.core.table.TableDefinition;
+import dev.zerobus.station.core.table.TableRegistry;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.AttachmentKey;
 import io.undertow.util.Headers;

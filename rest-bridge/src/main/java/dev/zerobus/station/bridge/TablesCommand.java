@@ -1,12 +1,12 @@
 package dev.zerobus.station.bridge;
 
-import dev.zerobus.station.core.CatalogException;
-import dev.zerobus.station.core.ConfigException;
-import dev.zerobus.station.core.Credentials;
-import dev.zerobus.station.core.Env;
-import dev.zerobus.station.core.StationConfig;
-import dev.zerobus.station.core.TablePull;
-import dev.zerobus.station.core.UnityCatalog;
+import dev.zerobus.station.core.config.Credentials;
+import dev.zerobus.station.core.config.Env;
+import dev.zerobus.station.core.config.StationConfig;
+import dev.zerobus.station.core.errors.CatalogException;
+import dev.zerobus.station.core.errors.ConfigException;
+import dev.zerobus.station.core.schema.TablePull;
+import dev.zerobus.station.core.schema.UnityCatalog;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,12 +1,12 @@
 package dev.zerobus.station.bridge;
 
-import static dev.zerobus.station.bridge.BridgeFixture.json;
 import static dev.zerobus.station.bridge.BridgeFixture.assertErrorBody;
+import static dev.zerobus.station.bridge.BridgeFixture.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.zerobus.station.core.StreamSettings.Setting;
+import dev.zerobus.station.core.config.StreamSettings.Setting;
 import io.grpc.Status;
 import java.net.URI;
 import java.net.http.HttpRequest;

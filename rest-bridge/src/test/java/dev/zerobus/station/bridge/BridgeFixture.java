@@ -1,14 +1,15 @@
 package dev.zerobus.station.bridge;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.zerobus.station.core.Credentials;
-import dev.zerobus.station.core.EncoderOptions;
-import dev.zerobus.station.core.Env;
-import dev.zerobus.station.core.StationConfig;
-import dev.zerobus.station.core.StreamManager;
-import dev.zerobus.station.core.StreamSettings;
-import dev.zerobus.station.core.StreamSettings.Setting;
-import dev.zerobus.station.core.TableRegistry;
+import dev.zerobus.station.core.config.Credentials;
+import dev.zerobus.station.core.config.EncoderOptions;
+import dev.zerobus.station.core.config.Env;
+import dev.zerobus.station.core.config.StationConfig;
+import dev.zerobus.station.core.config.StreamSettings;
+import dev.zerobus.station.core.config.StreamSettings.Setting;
+import dev.zerobus.station.core.delivery.StreamManager;
+import dev.zerobus.station.core.sdk.SdkZerobusClient;
+import dev.zerobus.station.core.table.TableRegistry;
 import dev.zerobus.station.emulator.ZerobusEmulator;
 import java.io.IOException;
 import java.net.URI;
@@ -82,7 +83,7 @@ final class BridgeFixture implements AutoCloseable {
     Path config = Files.writeString(dir.resolve("config.json"),
         configTemplate.formatted(emulator.zerobusEndpoint(), emulator.workspaceUrl()));
     registry = TableRegistry.build(StationConfig.load(config, Env.of(Map.of())), EncoderOptions.STRICT);
-    manager = new StreamManager(registry, new Credentials(emulator.clientId(), emulator.clientSecret()), streams);
+    manager = SdkZerobusClient.streamManager(registry, new Credentials(emulator.clientId(), emulator.clientSecret()), streams);
     BridgeSettings settings = customize.apply(BridgeSettings.defaults("127.0.0.1", 0)
         .withLimits(Duration.ofSeconds(10), BridgeSettings.DEFAULT_MAX_BODY_BYTES, false));
     server = new BridgeServer(registry, manager, settings).start();

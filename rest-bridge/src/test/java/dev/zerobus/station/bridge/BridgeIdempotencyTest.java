@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.zerobus.station.core.ConfigException;
-import dev.zerobus.station.core.EncoderOptions;
-import dev.zerobus.station.core.Env;
-import dev.zerobus.station.core.StationConfig;
-import dev.zerobus.station.core.TableRegistry;
+import dev.zerobus.station.core.config.EncoderOptions;
+import dev.zerobus.station.core.config.Env;
+import dev.zerobus.station.core.config.StationConfig;
+import dev.zerobus.station.core.errors.ConfigException;
+import dev.zerobus.station.core.table.TableRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

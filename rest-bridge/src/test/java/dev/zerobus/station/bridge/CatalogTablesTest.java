@@ -9,17 +9,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Descriptors.FieldDescriptor;
-import dev.zerobus.station.core.CatalogSchema;
-import dev.zerobus.station.core.ConfigException;
-import dev.zerobus.station.core.Credentials;
-import dev.zerobus.station.core.DeltaType;
-import dev.zerobus.station.core.EncodeException;
-import dev.zerobus.station.core.EncoderOptions;
-import dev.zerobus.station.core.Env;
-import dev.zerobus.station.core.StationConfig;
-import dev.zerobus.station.core.StreamManager;
-import dev.zerobus.station.core.TableDefinition;
-import dev.zerobus.station.core.TableRegistry;
+import dev.zerobus.station.core.config.Credentials;
+import dev.zerobus.station.core.config.EncoderOptions;
+import dev.zerobus.station.core.config.Env;
+import dev.zerobus.station.core.config.StationConfig;
+import dev.zerobus.station.core.delivery.StreamManager;
+import dev.zerobus.station.core.errors.ConfigException;
+import dev.zerobus.station.core.errors.EncodeException;
+import dev.zerobus.station.core.schema.CatalogTable;
+import dev.zerobus.station.core.schema.DeltaType;
+import dev.zerobus.station.core.sdk.SdkZerobusClient;
+import dev.zerobus.station.core.table.TableDefinition;
+import dev.zerobus.station.core.table.TableRegistry;
 import dev.zerobus.station.emulator.ColumnType;
 import dev.zerobus.station.emulator.TableSchema;
 import dev.zerobus.station.emulator.ZerobusEmulator;
@@ -86,7 +87,7 @@ class CatalogTablesTest {
       if (t == DeltaType.DECIMAL) {
         // Refused with a reason everywhere: the emulator's column parser, and core's catalog reading.
         assertThrows(IllegalArgumentException.class, () -> TableSchema.parse("v DECIMAL(10, 2)"));
-        ConfigException e = assertThrows(ConfigException.class, () -> CatalogSchema.fromTableInfo("c.s.t",
+        ConfigException e = assertThrows(ConfigException.class, () -> CatalogTable.fromTableInfo("c.s.t",
             Json.MAPPER.readTree("{\"columns\": [{\"name\": \"v\", \"type_json\": "
                 + "\"{\\\"name\\\":\\\"v\\\",\\\"type\\\":\\\"decimal(10,2)\\\",\\\"nullable\\\":true}\", \"position\": 0}]}"))
             .build("p", "M"));
@@ -162,7 +163,7 @@ class CatalogTablesTest {
     TableRegistry registry = TableRegistry.load(StationConfig.load(config("bridge",
         "{\"readings\": {\"table_name\": \"main.types.readings\"}}"), Env.of(Map.of())), EncoderOptions.STRICT,
         credentials());
-    StreamManager manager = new StreamManager(registry, new Credentials(emulator.clientId(), emulator.clientSecret()),
+    StreamManager manager = SdkZerobusClient.streamManager(registry, new Credentials(emulator.clientId(), emulator.clientSecret()),
         BridgeFixture.FAST);
     BridgeServer server = new BridgeServer(registry, manager, BridgeSettings.defaults("127.0.0.1", 0)
         .withLimits(Duration.ofSeconds(10), BridgeSettings.DEFAULT_MAX_BODY_BYTES, false)).start();

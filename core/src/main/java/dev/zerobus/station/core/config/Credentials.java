@@ -1,5 +1,6 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.config;
 
+import dev.zerobus.station.core.errors.ConfigException;
 import java.util.Optional;
 
 /**

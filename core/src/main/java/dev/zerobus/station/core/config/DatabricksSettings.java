@@ -1,4 +1,4 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.config;
 
 /**
  * Where Zerobus is: the {@code databricks} block of config.json, after environment overrides

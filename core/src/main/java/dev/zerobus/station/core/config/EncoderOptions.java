@@ -1,4 +1,4 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.config;
 
 /**
  * How strict the encoder is beyond types and ranges, which it always checks.

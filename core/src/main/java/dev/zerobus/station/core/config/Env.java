@@ -1,5 +1,6 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.config;
 
+import dev.zerobus.station.core.errors.ConfigException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.config;
 
+import dev.zerobus.station.core.errors.ConfigException;
+import dev.zerobus.station.core.errors.Text;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Locale;

@@ -1,5 +1,7 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.delivery;
 
+import dev.zerobus.station.core.errors.RecordsRefusedException;
+import dev.zerobus.station.core.errors.StreamUnavailableException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -1,7 +1,12 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.delivery;
 
-import dev.zerobus.station.core.TableHealth.StreamState;
-import dev.zerobus.station.core.ZerobusFailure.Kind;
+import dev.zerobus.station.core.config.StreamSettings;
+import dev.zerobus.station.core.delivery.TableHealth.StreamState;
+import dev.zerobus.station.core.delivery.ZerobusFailure.Kind;
+import dev.zerobus.station.core.errors.BackpressureException;
+import dev.zerobus.station.core.errors.StreamUnavailableException;
+import dev.zerobus.station.core.errors.TooLargeException;
+import dev.zerobus.station.core.table.TableDefinition;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -13,8 +18,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;

@@ -1,6 +1,10 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.delivery;
 
-import dev.zerobus.station.core.TableHealth.StreamState;
+import dev.zerobus.station.core.config.StreamSettings;
+import dev.zerobus.station.core.delivery.TableHealth.StreamState;
+import dev.zerobus.station.core.errors.UnknownTableException;
+import dev.zerobus.station.core.table.TableDefinition;
+import dev.zerobus.station.core.table.TableRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,22 +45,7 @@ public final class StreamManager implements AutoCloseable {
   static final long LANE_SLICE_NANOS = 1_000_000;
   private volatile boolean closed;
 
-  /** Over the official SDK, with the endpoints of the registry's config. */
-  public StreamManager(TableRegistry registry, Credentials credentials, StreamSettings settings) {
-    this(registry, credentials, settings, true);
-  }
-
-  /** @param echoWorkspaceAnswers whether a refused token may repeat the workspace's answer (see {@link TokenProbe}) */
-  public StreamManager(TableRegistry registry, Credentials credentials, StreamSettings settings,
-      boolean echoWorkspaceAnswers) {
-    this(registry, new SdkZerobusClient(registry.config().databricks(), credentials, settings, echoWorkspaceAnswers),
-        settings);
-    DatabricksSettings db = registry.config().databricks();
-    log.info("Zerobus endpoint {}, workspace {}, {} tables, {} stream(s) per table, client {}", db.serverEndpoint(),
-        db.workspaceUrl(), lanes.size(), settings.streamsPerTable(), credentials.clientId());
-  }
-
-  /** Over any client (tests hand it a scripted one). */
+  /** Over a Zerobus client: the SDK's ({@code SdkZerobusClient.streamManager}), or a scripted one in tests. */
   public StreamManager(TableRegistry registry, ZerobusClient client, StreamSettings settings) {
     this.registry = registry;
     this.client = client;

@@ -1,4 +1,4 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.delivery;
 
 import java.time.Instant;
 

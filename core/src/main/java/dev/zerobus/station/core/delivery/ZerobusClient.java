@@ -1,5 +1,6 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.delivery;
 
+import dev.zerobus.station.core.table.TableDefinition;
 import java.util.List;
 
 /**

@@ -1,4 +1,4 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.delivery;
 
 /**
  * A failure of Zerobus, classified by what the core does about it (docs/delivery.md has the table).

@@ -1,7 +1,10 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.encode;
 
-import dev.zerobus.station.core.EncodePlan.FieldPlan;
-import dev.zerobus.station.core.ValueSource.Kind;
+import dev.zerobus.station.core.config.EncoderOptions;
+import dev.zerobus.station.core.encode.EncodePlan.FieldPlan;
+import dev.zerobus.station.core.encode.ValueSource.Kind;
+import dev.zerobus.station.core.errors.EncodeException;
+import dev.zerobus.station.core.schema.DeltaType;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.time.Instant;

@@ -1,8 +1,9 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.encode;
 
 import com.google.protobuf.DescriptorProtos.FieldDescriptorProto;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
+import dev.zerobus.station.core.schema.DeltaType;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

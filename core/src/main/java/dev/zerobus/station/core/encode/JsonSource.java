@@ -1,4 +1,4 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.encode;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;

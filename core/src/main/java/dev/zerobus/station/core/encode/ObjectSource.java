@@ -1,4 +1,4 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.encode;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;

@@ -1,4 +1,4 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.encode;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParseException;
@@ -7,9 +7,12 @@ import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
-import dev.zerobus.station.core.EncodePlan.FieldPlan;
-import dev.zerobus.station.core.EncodePlan.MessagePlan;
-import dev.zerobus.station.core.ValueSource.Kind;
+import dev.zerobus.station.core.config.EncoderOptions;
+import dev.zerobus.station.core.encode.EncodePlan.FieldPlan;
+import dev.zerobus.station.core.encode.EncodePlan.MessagePlan;
+import dev.zerobus.station.core.encode.ValueSource.Kind;
+import dev.zerobus.station.core.errors.EncodeException;
+import dev.zerobus.station.core.schema.TableSchema;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -58,11 +61,12 @@ public final class RecordEncoder {
   private final EncoderOptions options;
   private final Coercion coercion;
 
-  RecordEncoder(TableDefinition definition, EncoderOptions options) {
-    this.table = definition.key();
+  /** @param table the table's key, which every error names */
+  public RecordEncoder(String table, TableSchema schema, EncoderOptions options) {
+    this.table = table;
     this.options = options;
     this.coercion = new Coercion(table, options);
-    this.root = new MessagePlan(definition.descriptor(), definition::columnType, new HashMap<>());
+    this.root = new MessagePlan(schema.descriptor(), schema::columnType, new HashMap<>());
   }
 
   public EncoderOptions options() {

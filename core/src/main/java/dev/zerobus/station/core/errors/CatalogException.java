@@ -1,4 +1,4 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.errors;
 
 /** A table schema the catalog could not give; the message says why and never holds a secret. */
 public final class CatalogException extends Exception {

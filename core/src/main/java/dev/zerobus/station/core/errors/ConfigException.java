@@ -1,4 +1,4 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.errors;
 
 /** A configuration problem, reported at start-up with the file, table and field it concerns. */
 public class ConfigException extends RuntimeException {

@@ -1,4 +1,4 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.errors;
 
 /**
  * A record that cannot be written to its table: wrong type, out of range, unknown or missing

@@ -1,4 +1,4 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.errors;
 
 /** Text from outside (clients, the SDK, the service) made fit for one log line or an error body. */
 public final class Text {

@@ -1,4 +1,4 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.errors;
 
 /**
  * A record or a submission that no Zerobus call can carry: a record larger than a batch call may be,

@@ -1,4 +1,4 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.errors;
 
 /** No table with this key is configured. */
 public final class UnknownTableException extends RuntimeException {

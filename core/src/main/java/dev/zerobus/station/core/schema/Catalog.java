@@ -1,7 +1,9 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.schema;
+
+import dev.zerobus.station.core.errors.CatalogException;
 
 /** Where table schemas come from at start-up: Unity Catalog, or a fake in tests. */
-public interface SchemaCatalog {
+public interface Catalog {
   /** For messages: the catalog's address. */
   String where();
 
@@ -11,5 +13,5 @@ public interface SchemaCatalog {
    * @throws CatalogException when the catalog cannot be asked, refuses, or has no such table
    * @throws ConfigException when the table has a column type Zerobus cannot write
    */
-  CatalogSchema table(String fullName) throws CatalogException;
+  CatalogTable table(String fullName) throws CatalogException;
 }

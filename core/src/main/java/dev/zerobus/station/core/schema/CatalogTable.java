@@ -1,4 +1,4 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.schema;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,6 +11,7 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.DescriptorValidationException;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.FileDescriptor;
+import dev.zerobus.station.core.errors.ConfigException;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -23,7 +24,7 @@ import java.util.stream.Collectors;
  * builds it: fields numbered by column position, nullable columns {@code optional}, NOT NULL ones
  * {@code required}, ARRAY {@code repeated}, MAP a protobuf map, STRUCT a nested message.
  */
-public final class CatalogSchema {
+public final class CatalogTable {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   /** One column or struct field. */
@@ -57,7 +58,7 @@ public final class CatalogSchema {
   private final String tableName;
   private final List<Column> columns;
 
-  public CatalogSchema(String tableName, List<Column> columns) {
+  public CatalogTable(String tableName, List<Column> columns) {
     this.tableName = tableName;
     this.columns = List.copyOf(columns);
   }
@@ -81,7 +82,7 @@ public final class CatalogSchema {
    *
    * @throws ConfigException naming the table and column when a type is unknown
    */
-  public static CatalogSchema fromTableInfo(String tableName, JsonNode info) {
+  public static CatalogTable fromTableInfo(String tableName, JsonNode info) {
     JsonNode cols = info.path("columns");
     if (!cols.isArray() || cols.isEmpty()) {
       throw new ConfigException("Unity Catalog table " + tableName + " lists no columns");
@@ -113,7 +114,7 @@ public final class CatalogSchema {
       }
       out.add(new Column(name, type, c.path("nullable").asBoolean(true)));
     }
-    return new CatalogSchema(tableName, out);
+    return new CatalogTable(tableName, out);
   }
 
   /** One Spark JSON type: {@code "long"}, {@code {"type": "array", "elementType": ...}}, ... */

@@ -1,4 +1,4 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.schema;
 
 import com.google.protobuf.DescriptorProtos.DescriptorProto;
 import com.google.protobuf.DescriptorProtos.FieldDescriptorProto;
@@ -20,8 +20,10 @@ import com.squareup.wire.schema.ProtoType;
 import com.squareup.wire.schema.Schema;
 import com.squareup.wire.schema.SchemaLoader;
 import com.squareup.wire.schema.Type;
-import dev.zerobus.station.core.StationConfig.FieldSpec;
-import dev.zerobus.station.core.StationConfig.TableSpec;
+import dev.zerobus.station.core.config.StationConfig;
+import dev.zerobus.station.core.config.StationConfig.FieldSpec;
+import dev.zerobus.station.core.config.StationConfig.TableSpec;
+import dev.zerobus.station.core.errors.ConfigException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -34,8 +36,8 @@ import okio.FileSystem;
  * time by Square's Wire schema loader: no protoc, no generated classes) or from config.json's
  * {@code fields}, and checks that the two agree when both exist.
  */
-final class TableSchemas {
-  private TableSchemas() {}
+final class LocalSchemas {
+  private LocalSchemas() {}
 
   /** The scalar protobuf types Zerobus columns take, by their .proto names. */
   private static final Map<String, FieldDescriptorProto.Type> SCALARS = Map.ofEntries(

@@ -1,4 +1,4 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.schema;
 
 /**
  * What an integer field means, from config.json's {@code type}: Zerobus writes TIMESTAMP columns

@@ -1,9 +1,9 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.schema;
 
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
-import dev.zerobus.station.core.CatalogSchema.Column;
-import dev.zerobus.station.core.CatalogSchema.Type;
+import dev.zerobus.station.core.schema.CatalogTable.Column;
+import dev.zerobus.station.core.schema.CatalogTable.Type;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -32,7 +32,7 @@ final class SchemaDiff {
   }
 
   /** @param explicit column types config.json's {@code type} gives; they stand */
-  static Result compare(Descriptor local, Map<FieldDescriptor, DeltaType> explicit, CatalogSchema catalog) {
+  static Result compare(Descriptor local, Map<FieldDescriptor, DeltaType> explicit, CatalogTable catalog) {
     SchemaDiff diff = new SchemaDiff(catalog.tableName(), explicit);
     diff.message("", local, catalog.columns());
     return new Result(List.copyOf(diff.drift), diff.types);
@@ -43,7 +43,7 @@ final class SchemaDiff {
       Column c = column(columns, f.getName());
       String at = path + f.getName();
       if (c == null) {
-        drift.add("missing column: field '" + at + "' (" + TableSchemas.describe(f) + ") has no column " + at
+        drift.add("missing column: field '" + at + "' (" + LocalSchemas.describe(f) + ") has no column " + at
             + " in " + tableName);
         continue;
       }
@@ -58,7 +58,7 @@ final class SchemaDiff {
   }
 
   private void field(String at, FieldDescriptor f, Type t) {
-    String found = TableSchemas.describe(f);
+    String found = LocalSchemas.describe(f);
     if (t.kind() == DeltaType.MAP) {
       if (!f.isMapField()) {
         typeChange(at, found, t, "a map<" + protoOf(t.key()) + ", " + protoOf(t.value()) + ">");
@@ -93,7 +93,7 @@ final class SchemaDiff {
   private void value(String at, FieldDescriptor f, Type t) {
     if (t.kind() == DeltaType.STRUCT) {
       if (f.getJavaType() != FieldDescriptor.JavaType.MESSAGE || f.isMapField()) {
-        typeChange(at, TableSchemas.describe(f), t, "a message");
+        typeChange(at, LocalSchemas.describe(f), t, "a message");
         return;
       }
       types.put(f, DeltaType.STRUCT);
@@ -101,7 +101,7 @@ final class SchemaDiff {
       return;
     }
     if (!t.kind().fits(f.toProto().getType())) {
-      typeChange(at, TableSchemas.describe(f), t, protoOf(t));
+      typeChange(at, LocalSchemas.describe(f), t, protoOf(t));
       return;
     }
     // A type config.json names (say timestamp on a BIGINT column) is the user's choice of forms for

@@ -1,10 +1,13 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.schema;
 
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.zerobus.station.core.config.StationConfig;
+import dev.zerobus.station.core.errors.CatalogException;
+import dev.zerobus.station.core.errors.ConfigException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +33,7 @@ public final class TablePull {
    * @throws ConfigException when config.json or the name is unusable, or the table has a type Zerobus cannot write
    * @throws CatalogException when the catalog cannot give the table
    */
-  public static Result pull(StationConfig config, SchemaCatalog catalog, String tableName, String key)
+  public static Result pull(StationConfig config, Catalog catalog, String tableName, String key)
       throws CatalogException, IOException {
     String[] parts = tableName.split("\\.");
     if (parts.length != 3) {
@@ -48,8 +51,8 @@ public final class TablePull {
     String protoPackage = existing != null && existing.protoPackage() != null ? existing.protoPackage()
         : k.replace('-', '_');
     String message = existing != null && existing.messageName() != null ? existing.messageName()
-        : CatalogSchema.pascal(k);
-    CatalogSchema columns = catalog.table(tableName);
+        : CatalogTable.pascal(k);
+    CatalogTable columns = catalog.table(tableName);
     String proto = columns.protoText(protoPackage, message);
 
     Path protoFile = config.tablesDir().resolve(k).resolve("schema.proto");

@@ -1,7 +1,9 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.schema;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.zerobus.station.core.config.Credentials;
+import dev.zerobus.station.core.errors.CatalogException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -20,8 +22,10 @@ import java.util.Base64;
  * credentials the Zerobus SDK uses, asked for as the SDK's proto generator asks: client credentials,
  * scope all-apis). The token is reused until shortly before it expires.
  */
-public final class UnityCatalog implements SchemaCatalog {
+public final class UnityCatalog implements Catalog {
   private static final ObjectMapper MAPPER = new ObjectMapper();
+  /** How long start-up waits for Unity Catalog per request. */
+  public static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
 
   private final String workspaceUrl;
   private final Credentials credentials;
@@ -57,7 +61,7 @@ public final class UnityCatalog implements SchemaCatalog {
   }
 
   @Override
-  public synchronized CatalogSchema table(String fullName) throws CatalogException {
+  public synchronized CatalogTable table(String fullName) throws CatalogException {
     if (unreachable != null) {
       throw unreachable;
     }
@@ -86,7 +90,7 @@ public final class UnityCatalog implements SchemaCatalog {
       throw new CatalogException(CatalogException.Reason.UNREACHABLE, "Unity Catalog at " + workspaceUrl
           + " answered with something other than JSON for table " + fullName);
     }
-    return CatalogSchema.fromTableInfo(fullName, info);
+    return CatalogTable.fromTableInfo(fullName, info);
   }
 
   private String token() throws CatalogException {

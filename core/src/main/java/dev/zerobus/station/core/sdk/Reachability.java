@@ -1,5 +1,6 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.sdk;
 
+import dev.zerobus.station.core.config.DatabricksSettings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;

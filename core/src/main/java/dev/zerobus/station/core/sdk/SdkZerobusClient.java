@@ -1,4 +1,4 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.sdk;
 
 import com.databricks.zerobus.AckCallback;
 import com.databricks.zerobus.NonRetriableException;
@@ -6,7 +6,16 @@ import com.databricks.zerobus.StreamConfigurationOptions;
 import com.databricks.zerobus.ZerobusException;
 import com.databricks.zerobus.ZerobusProtoStream;
 import com.databricks.zerobus.ZerobusSdk;
-import dev.zerobus.station.core.ZerobusFailure.Kind;
+import dev.zerobus.station.core.config.Credentials;
+import dev.zerobus.station.core.config.DatabricksSettings;
+import dev.zerobus.station.core.config.StreamSettings;
+import dev.zerobus.station.core.delivery.StreamManager;
+import dev.zerobus.station.core.delivery.ZerobusClient;
+import dev.zerobus.station.core.delivery.ZerobusFailure;
+import dev.zerobus.station.core.delivery.ZerobusFailure.Kind;
+import dev.zerobus.station.core.errors.Text;
+import dev.zerobus.station.core.table.TableDefinition;
+import dev.zerobus.station.core.table.TableRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -16,9 +25,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** {@link ZerobusClient} over the official SDK: the one class that calls it. */
 public final class SdkZerobusClient implements ZerobusClient {
+  private static final Logger log = LoggerFactory.getLogger(SdkZerobusClient.class);
   /** How the SDK renders a gRPC status inside its messages. */
   private static final Pattern GRPC_STATUS = Pattern.compile("status: (\\w+), message: \"((?:[^\"\\\\]|\\\\.)*)\"");
   private static final Pattern HTTP_STATUS = Pattern.compile("\\((\\d{3})\\)");
@@ -29,6 +41,20 @@ public final class SdkZerobusClient implements ZerobusClient {
   private final StreamSettings settings;
   private final Reachability reachability;
   private final boolean echoWorkspaceAnswers;
+
+  /** The stream manager of a bridge or connector: these tables, over the official SDK, at the config's endpoints. */
+  public static StreamManager streamManager(TableRegistry registry, Credentials credentials, StreamSettings settings) {
+    return streamManager(registry, credentials, settings, true);
+  }
+
+  /** @param echoWorkspaceAnswers whether a refused token may repeat the workspace's answer (see {@link TokenProbe}) */
+  public static StreamManager streamManager(TableRegistry registry, Credentials credentials, StreamSettings settings,
+      boolean echoWorkspaceAnswers) {
+    DatabricksSettings db = registry.config().databricks();
+    log.info("Zerobus endpoint {}, workspace {}, {} tables, {} stream(s) per table, client {}", db.serverEndpoint(),
+        db.workspaceUrl(), registry.keys().size(), settings.streamsPerTable(), credentials.clientId());
+    return new StreamManager(registry, new SdkZerobusClient(db, credentials, settings, echoWorkspaceAnswers), settings);
+  }
 
   public SdkZerobusClient(DatabricksSettings databricks, Credentials credentials, StreamSettings settings) {
     this(databricks, credentials, settings, true);

@@ -1,6 +1,8 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.sdk;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.zerobus.station.core.config.Credentials;
+import dev.zerobus.station.core.errors.Text;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;

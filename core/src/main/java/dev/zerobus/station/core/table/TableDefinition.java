@@ -1,37 +1,29 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.table;
 
 import com.google.protobuf.DescriptorProtos.DescriptorProto;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
-import java.util.IdentityHashMap;
-import java.util.Map;
+import dev.zerobus.station.core.config.EncoderOptions;
+import dev.zerobus.station.core.encode.RecordEncoder;
+import dev.zerobus.station.core.schema.DeltaType;
+import dev.zerobus.station.core.schema.LogicalType;
+import dev.zerobus.station.core.schema.TableSchema;
 
 /**
  * One configured table: its key (the URL path segment and default topic), its Unity Catalog name,
- * the protobuf message its rows are written as, and the encoder for that message.
+ * the schema its rows are written as, and the encoder for that schema.
  */
 public final class TableDefinition {
   private final String key;
   private final String tableName;
-  private final Descriptor descriptor;
-  private final DescriptorProto descriptorProto;
-  private final Map<FieldDescriptor, DeltaType> columnTypes;
-  private final String source;
+  private final TableSchema schema;
   private final RecordEncoder encoder;
 
-  /**
-   * @param columnTypes the column type of fields (at any depth) a catalog or config.json names;
-   *     other fields stand for the type the SDK's generator maps their protobuf type from
-   */
-  TableDefinition(String key, String tableName, Descriptor descriptor, Map<FieldDescriptor, DeltaType> columnTypes,
-      String source, EncoderOptions options) {
+  public TableDefinition(String key, String tableName, TableSchema schema, EncoderOptions options) {
     this.key = key;
     this.tableName = tableName;
-    this.descriptor = descriptor;
-    this.descriptorProto = descriptor.toProto();
-    this.columnTypes = new IdentityHashMap<>(columnTypes);
-    this.source = source;
-    this.encoder = new RecordEncoder(this, options);
+    this.schema = schema;
+    this.encoder = new RecordEncoder(key, schema, options);
   }
 
   /** The table's key in config.json, e.g. {@code station_one}. */
@@ -44,36 +36,32 @@ public final class TableDefinition {
     return tableName;
   }
 
+  public TableSchema schema() {
+    return schema;
+  }
+
   public Descriptor descriptor() {
-    return descriptor;
+    return schema.descriptor();
   }
 
   /** What the SDK sends at CreateStream. */
   public DescriptorProto descriptorProto() {
-    return descriptorProto;
+    return schema.descriptorProto();
   }
 
-  /**
-   * The column type a field (of this table's message, at any depth) is written for: from Unity
-   * Catalog or config.json's {@code type}, else the one its protobuf type maps from. For a map
-   * field, MAP; for a repeated field, its element's type.
-   */
+  /** See {@link TableSchema#columnType}. */
   public DeltaType columnType(FieldDescriptor field) {
-    DeltaType t = columnTypes.get(field);
-    return t != null ? t : field.isMapField() ? DeltaType.MAP : DeltaType.ofProto(field.toProto().getType());
+    return schema.columnType(field);
   }
 
-  /** Logical types of top-level fields, from their column types. */
+  /** See {@link TableSchema#logicalType}. */
   public LogicalType logicalType(String field) {
-    FieldDescriptor f = descriptor.findFieldByName(field);
-    DeltaType t = f == null ? null : columnTypes.get(f);
-    return t == DeltaType.DATE ? LogicalType.DATE
-        : t == DeltaType.TIMESTAMP || t == DeltaType.TIMESTAMP_NTZ ? LogicalType.TIMESTAMP : LogicalType.NONE;
+    return schema.logicalType(field);
   }
 
   /** Where the descriptor came from, for messages: a schema.proto path or "config.json fields". */
   public String source() {
-    return source;
+    return schema.source();
   }
 
   public RecordEncoder encoder() {
@@ -82,6 +70,6 @@ public final class TableDefinition {
 
   @Override
   public String toString() {
-    return key + " -> " + tableName + " (" + descriptor.getFullName() + " from " + source + ")";
+    return key + " -> " + tableName + " (" + descriptor().getFullName() + " from " + source() + ")";
   }
 }

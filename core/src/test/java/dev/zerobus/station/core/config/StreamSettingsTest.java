@@ -1,10 +1,12 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.zerobus.station.core.StreamSettings.Setting;
+import dev.zerobus.station.core.config.StreamSettings;
+import dev.zerobus.station.core.config.StreamSettings.Setting;
+import dev.zerobus.station.core.errors.ConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.delivery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,9 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.zerobus.station.core.StreamSettings.Setting;
-import dev.zerobus.station.core.TableHealth.StreamState;
-import dev.zerobus.station.core.ZerobusFailure.Kind;
+import dev.zerobus.station.core.config.EncoderOptions;
+import dev.zerobus.station.core.config.StreamSettings;
+import dev.zerobus.station.core.config.StreamSettings.Setting;
+import dev.zerobus.station.core.delivery.IngestTicket;
+import dev.zerobus.station.core.delivery.StreamManager;
+import dev.zerobus.station.core.delivery.TableHealth;
+import dev.zerobus.station.core.delivery.TableHealth.StreamState;
+import dev.zerobus.station.core.delivery.ZerobusFailure;
+import dev.zerobus.station.core.delivery.ZerobusFailure.Kind;
+import dev.zerobus.station.core.errors.RecordsRefusedException;
+import dev.zerobus.station.core.errors.StreamUnavailableException;
+import dev.zerobus.station.core.errors.TooLargeException;
+import dev.zerobus.station.core.table.TableRegistry;
+import dev.zerobus.station.core.testing.Fixtures;
+import dev.zerobus.station.core.testing.ScriptedZerobus;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.delivery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -7,8 +7,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.zerobus.station.core.StreamSettings.Setting;
-import dev.zerobus.station.core.TableHealth.StreamState;
+import dev.zerobus.station.core.config.Credentials;
+import dev.zerobus.station.core.config.EncoderOptions;
+import dev.zerobus.station.core.config.StreamSettings;
+import dev.zerobus.station.core.config.StreamSettings.Setting;
+import dev.zerobus.station.core.delivery.IngestTicket;
+import dev.zerobus.station.core.delivery.StreamManager;
+import dev.zerobus.station.core.delivery.TableHealth;
+import dev.zerobus.station.core.delivery.TableHealth.StreamState;
+import dev.zerobus.station.core.errors.BackpressureException;
+import dev.zerobus.station.core.errors.EncodeException;
+import dev.zerobus.station.core.errors.IngestRefusedException;
+import dev.zerobus.station.core.errors.StreamUnavailableException;
+import dev.zerobus.station.core.errors.UnknownTableException;
+import dev.zerobus.station.core.sdk.SdkZerobusClient;
+import dev.zerobus.station.core.table.TableDefinition;
+import dev.zerobus.station.core.table.TableRegistry;
+import dev.zerobus.station.core.testing.Fixtures;
 import dev.zerobus.station.emulator.ZerobusEmulator;
 import io.grpc.Status;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +67,7 @@ class StreamManagerTest {
     emulator = ZerobusEmulator.builder().start();
     registry = Fixtures.standard(dir, emulator.zerobusEndpoint(), emulator.workspaceUrl(), EncoderOptions.STRICT);
     credentials = new Credentials(emulator.clientId(), emulator.clientSecret());
-    manager = new StreamManager(registry, credentials, FAST);
+    manager = SdkZerobusClient.streamManager(registry, credentials, FAST);
   }
 
   @AfterAll
@@ -87,7 +102,7 @@ class StreamManagerTest {
   void sixteenThreadsIntoTwoTablesLandEveryRecordExactlyOnce() throws Exception {
     // The default settings: the shared manager's 2 s ack timeout (for the fault tests) can expire on a loaded
     // 2-core machine, and the SDK's recovery then replays records that had landed, as it may.
-    try (StreamManager exact = new StreamManager(registry, credentials, StreamSettings.DEFAULTS)) {
+    try (StreamManager exact = SdkZerobusClient.streamManager(registry, credentials, StreamSettings.DEFAULTS)) {
       sixteenThreads(exact);
     }
   }
@@ -150,7 +165,7 @@ class StreamManagerTest {
     // Its own emulator: the restart below would disturb the other tests' streams.
     try (ZerobusEmulator own = ZerobusEmulator.builder().start()) {
       TableRegistry ownRegistry = Fixtures.standard(other, own.zerobusEndpoint(), own.workspaceUrl(), EncoderOptions.STRICT);
-      try (StreamManager lanes = new StreamManager(ownRegistry, new Credentials(own.clientId(), own.clientSecret()), FAST)) {
+      try (StreamManager lanes = SdkZerobusClient.streamManager(ownRegistry, new Credentials(own.clientId(), own.clientSecret()), FAST)) {
         List<IngestTicket> tickets = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
           tickets.add(lanes.ingest("station_two", rows("station_two", "replay-", i * 100, 100)));
@@ -185,7 +200,7 @@ class StreamManagerTest {
   @Test
   void aNonRetryableFailureFailsTheRecordsAndRefusesIngestForACooldown(@TempDir Path other) throws Exception {
     TableRegistry fresh = Fixtures.standard(other, emulator.zerobusEndpoint(), emulator.workspaceUrl(), EncoderOptions.STRICT);
-    try (StreamManager own = new StreamManager(fresh, credentials, FAST)) {
+    try (StreamManager own = SdkZerobusClient.streamManager(fresh, credentials, FAST)) {
       emulator.faults().refuseStreams("main.test.station_one", Status.Code.PERMISSION_DENIED, "no MODIFY on main.test.station_one", 0);
       IngestTicket ticket = own.ingest("station_one", rows("station_one", "denied-", 0, 3));
       ExecutionException e = assertThrows(ExecutionException.class, () -> ticket.durable().get(30, TimeUnit.SECONDS));
@@ -219,7 +234,7 @@ class StreamManagerTest {
   @Test
   void aFullLaneRefusesWithBackpressureInsteadOfQueueingWithoutBound(@TempDir Path other) throws Exception {
     TableRegistry fresh = Fixtures.standard(other, emulator.zerobusEndpoint(), emulator.workspaceUrl(), EncoderOptions.STRICT);
-    try (StreamManager small = new StreamManager(fresh, credentials, FAST.with(Setting.MAX_INFLIGHT_RECORDS, 100).with(Setting.MAX_QUEUED_RECORDS, 200))) {
+    try (StreamManager small = SdkZerobusClient.streamManager(fresh, credentials, FAST.with(Setting.MAX_INFLIGHT_RECORDS, 100).with(Setting.MAX_QUEUED_RECORDS, 200))) {
       small.open("station_one").get(30, TimeUnit.SECONDS);
       emulator.faults().withholdAcks("main.test.station_one");
       List<IngestTicket> tickets = new ArrayList<>();
@@ -254,7 +269,7 @@ class StreamManagerTest {
   @Test
   void closeReportsWhatDidNotBecomeDurable(@TempDir Path other) throws Exception {
     TableRegistry fresh = Fixtures.standard(other, emulator.zerobusEndpoint(), emulator.workspaceUrl(), EncoderOptions.STRICT);
-    StreamManager own = new StreamManager(fresh, credentials, FAST);
+    StreamManager own = SdkZerobusClient.streamManager(fresh, credentials, FAST);
     own.open("station_two").get(30, TimeUnit.SECONDS);
     emulator.faults().withholdAcks("main.test.station_two");
     own.ingest("station_two", rows("station_two", "unacked-", 0, 10));

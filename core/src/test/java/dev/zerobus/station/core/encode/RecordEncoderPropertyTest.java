@@ -1,4 +1,4 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.encode;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,6 +20,10 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.Message;
+import dev.zerobus.station.core.config.EncoderOptions;
+import dev.zerobus.station.core.errors.EncodeException;
+import dev.zerobus.station.core.table.TableDefinition;
+import dev.zerobus.station.core.testing.Fixtures;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.file.Path;

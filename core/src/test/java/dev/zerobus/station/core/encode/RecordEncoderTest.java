@@ -1,4 +1,4 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.encode;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,8 +11,14 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.Message;
-import dev.zerobus.station.core.RecordEncoder.Batch;
-import dev.zerobus.station.core.RecordEncoder.BatchFormat;
+import dev.zerobus.station.core.config.EncoderOptions;
+import dev.zerobus.station.core.encode.RecordEncoder;
+import dev.zerobus.station.core.encode.RecordEncoder.Batch;
+import dev.zerobus.station.core.encode.RecordEncoder.BatchFormat;
+import dev.zerobus.station.core.errors.EncodeException;
+import dev.zerobus.station.core.table.TableDefinition;
+import dev.zerobus.station.core.table.TableRegistry;
+import dev.zerobus.station.core.testing.Fixtures;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

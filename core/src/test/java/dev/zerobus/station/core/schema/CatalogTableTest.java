@@ -1,4 +1,4 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.schema;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -8,6 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.Message;
+import dev.zerobus.station.core.config.Credentials;
+import dev.zerobus.station.core.config.EncoderOptions;
+import dev.zerobus.station.core.config.Env;
+import dev.zerobus.station.core.config.StationConfig;
+import dev.zerobus.station.core.errors.ConfigException;
+import dev.zerobus.station.core.errors.EncodeException;
+import dev.zerobus.station.core.schema.CatalogTable;
+import dev.zerobus.station.core.schema.DeltaType;
+import dev.zerobus.station.core.schema.LogicalType;
+import dev.zerobus.station.core.schema.UnityCatalog;
+import dev.zerobus.station.core.table.TableDefinition;
+import dev.zerobus.station.core.table.TableRegistry;
+import dev.zerobus.station.core.testing.Fixtures;
 import dev.zerobus.station.emulator.TableSchema;
 import dev.zerobus.station.emulator.ZerobusEmulator;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +35,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Schemas from Unity Catalog (the emulator's) at start-up: tables without a local schema, drift, an absent catalog. */
-class CatalogSchemaTest {
+class CatalogTableTest {
   static final String EVERY = "id BIGINT NOT NULL, tiny TINYINT, small SMALLINT, i INT, f FLOAT, d DOUBLE,"
       + " b BOOLEAN, s STRING, bin BINARY, day DATE, at TIMESTAMP, local TIMESTAMP_NTZ, v VARIANT,"
       + " tags ARRAY<STRING>, counts MAP<STRING, BIGINT>, loc STRUCT<lat: DOUBLE, lon: DOUBLE NOT NULL>,"
@@ -168,8 +181,8 @@ class CatalogSchemaTest {
 
   @Test
   void pulledProtoRoundTrips() throws Exception {
-    CatalogSchema every = new UnityCatalog(emulator.workspaceUrl(),
-        new Credentials(emulator.clientId(), emulator.clientSecret()), TableRegistry.CATALOG_TIMEOUT).table("main.uc.every");
+    CatalogTable every = new UnityCatalog(emulator.workspaceUrl(),
+        new Credentials(emulator.clientId(), emulator.clientSecret()), UnityCatalog.REQUEST_TIMEOUT).table("main.uc.every");
     String proto = every.protoText("every", "Every");
     TableRegistry registry = load("roundtrip", "{\"every\": {\"table_name\": \"main.uc.every\", \"proto_package\": \"every\"}}",
         Map.of("every", proto));

@@ -1,10 +1,12 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.sdk;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.zerobus.station.core.ZerobusFailure.Kind;
+import dev.zerobus.station.core.config.DatabricksSettings;
+import dev.zerobus.station.core.delivery.ZerobusFailure;
+import dev.zerobus.station.core.delivery.ZerobusFailure.Kind;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -1,4 +1,4 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.table;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,6 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
+import dev.zerobus.station.core.config.Credentials;
+import dev.zerobus.station.core.config.EncoderOptions;
+import dev.zerobus.station.core.config.Env;
+import dev.zerobus.station.core.config.StationConfig;
+import dev.zerobus.station.core.errors.ConfigException;
+import dev.zerobus.station.core.schema.LogicalType;
+import dev.zerobus.station.core.table.TableDefinition;
+import dev.zerobus.station.core.table.TableRegistry;
+import dev.zerobus.station.core.testing.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

@@ -1,5 +1,9 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.testing;
 
+import dev.zerobus.station.core.config.EncoderOptions;
+import dev.zerobus.station.core.config.Env;
+import dev.zerobus.station.core.config.StationConfig;
+import dev.zerobus.station.core.table.TableRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -7,11 +11,11 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /** Writes config.json and tables/<key>/schema.proto files for tests. */
-final class Fixtures {
+public final class Fixtures {
   private Fixtures() {}
 
   /** A .proto exercising every column type Zerobus takes. */
-  static final String ALL_TYPES_PROTO = """
+  public static final String ALL_TYPES_PROTO = """
       syntax = "proto2";
       package all_types;
       message AllTypes {
@@ -42,12 +46,12 @@ final class Fixtures {
       }
       """;
 
-  static final String ALL_TYPES_CONFIG_FIELDS = """
+  public static final String ALL_TYPES_CONFIG_FIELDS = """
       [{"name": "day", "type": "date", "proto_type": "optional int32", "field_num": 12},
        {"name": "at", "type": "timestamp", "proto_type": "optional int64", "field_num": 13}]
       """;
 
-  static Path write(Path dir, String configJson, Map<String, String> protos) {
+  public static Path write(Path dir, String configJson, Map<String, String> protos) {
     try {
       Files.createDirectories(dir);
       Path config = dir.resolve("config.json");
@@ -65,23 +69,23 @@ final class Fixtures {
   }
 
   /** A config.json with the given tables block, pointing at the given endpoints. */
-  static String config(String serverEndpoint, String workspaceUrl, String tablesJson) {
+  public static String config(String serverEndpoint, String workspaceUrl, String tablesJson) {
     return "{\"databricks\": {\"server_endpoint\": \"" + serverEndpoint + "\", \"workspace_id\": \"1\","
         + " \"workspace_url\": \"" + workspaceUrl + "\"}, \"tables\": " + tablesJson + "}";
   }
 
-  static String table(String tableName, String protoPackage, String message, String fieldsJson) {
+  public static String table(String tableName, String protoPackage, String message, String fieldsJson) {
     return "{\"table_name\": \"" + tableName + "\", \"proto_package\": \"" + protoPackage + "\", \"message_name\": \""
         + message + "\"" + (fieldsJson == null ? "" : ", \"fields\": " + fieldsJson) + "}";
   }
 
-  static TableRegistry registry(Path dir, String configJson, Map<String, String> protos, EncoderOptions options) {
+  public static TableRegistry registry(Path dir, String configJson, Map<String, String> protos, EncoderOptions options) {
     Path config = write(dir, configJson, protos);
     return TableRegistry.build(StationConfig.load(config, Env.of(Map.of())), options);
   }
 
   /** The all_types table and the seed's two stations, in one registry. */
-  static TableRegistry standard(Path dir, String serverEndpoint, String workspaceUrl, EncoderOptions options) {
+  public static TableRegistry standard(Path dir, String serverEndpoint, String workspaceUrl, EncoderOptions options) {
     String stationFields = """
         [{"name": "device_name", "type": "string", "proto_type": "optional string", "field_num": 1},
          {"name": "temp", "type": "int32", "proto_type": "optional int32", "field_num": 2},

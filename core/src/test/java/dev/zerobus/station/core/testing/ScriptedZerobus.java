@@ -1,6 +1,9 @@
-package dev.zerobus.station.core;
+package dev.zerobus.station.core.testing;
 
-import dev.zerobus.station.core.ZerobusFailure.Kind;
+import dev.zerobus.station.core.delivery.ZerobusClient;
+import dev.zerobus.station.core.delivery.ZerobusFailure;
+import dev.zerobus.station.core.delivery.ZerobusFailure.Kind;
+import dev.zerobus.station.core.table.TableDefinition;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,7 +20,7 @@ import java.util.function.Predicate;
  * and fails streams, opens and records exactly when told to. What it acknowledged is kept, so a test
  * can check that nothing was lost.
  */
-final class ScriptedZerobus implements ZerobusClient {
+public final class ScriptedZerobus implements ZerobusClient {
   private final ExecutorService callbacks = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "scripted-zerobus-callbacks");
     t.setDaemon(true);
@@ -31,32 +34,32 @@ final class ScriptedZerobus implements ZerobusClient {
   private long dropAfterCalls = -1;
   private final List<byte[]> landed = new ArrayList<>();
   private final List<Integer> callSizes = new ArrayList<>();
-  final AtomicInteger opens = new AtomicInteger();
-  final AtomicInteger openAttempts = new AtomicInteger();
+  public final AtomicInteger opens = new AtomicInteger();
+  public final AtomicInteger openAttempts = new AtomicInteger();
   private final List<Long> openAttemptNanos = new ArrayList<>();
   private volatile boolean closed;
   private ScriptedStream current;
 
   // --- Script ---
 
-  synchronized ScriptedZerobus failNextOpens(ZerobusFailure... failures) {
+  public synchronized ScriptedZerobus failNextOpens(ZerobusFailure... failures) {
     openFailures.addAll(Arrays.asList(failures));
     return this;
   }
 
-  synchronized ScriptedZerobus failEveryOpen(ZerobusFailure failure) {
+  public synchronized ScriptedZerobus failEveryOpen(ZerobusFailure failure) {
     openFailsAlways = failure;
     return this;
   }
 
   /** Records matching this make the stream that carries them fail with a RECORD failure, as the service does. */
-  synchronized ScriptedZerobus refuseRecords(Predicate<byte[]> which, String reason) {
+  public synchronized ScriptedZerobus refuseRecords(Predicate<byte[]> which, String reason) {
     refuse = which;
     refusalReason = reason;
     return this;
   }
 
-  synchronized ScriptedZerobus holdAcks(boolean hold) {
+  public synchronized ScriptedZerobus holdAcks(boolean hold) {
     holdAcks = hold;
     if (!hold && current != null) {
       ScriptedStream s = current;
@@ -66,13 +69,13 @@ final class ScriptedZerobus implements ZerobusClient {
   }
 
   /** The current stream fails (UNAVAILABLE) at the call after {@code calls} more calls. */
-  synchronized ScriptedZerobus dropStreamAfter(long calls) {
+  public synchronized ScriptedZerobus dropStreamAfter(long calls) {
     dropAfterCalls = calls;
     return this;
   }
 
   /** The current stream fails now, as when the SDK gives it up. */
-  void loseStream(String why) {
+  public void loseStream(String why) {
     ScriptedStream s;
     synchronized (this) {
       s = current;
@@ -84,19 +87,19 @@ final class ScriptedZerobus implements ZerobusClient {
 
   // --- What happened ---
 
-  synchronized List<byte[]> landed() {
+  public synchronized List<byte[]> landed() {
     return new ArrayList<>(landed);
   }
 
-  synchronized List<Integer> callSizes() {
+  public synchronized List<Integer> callSizes() {
     return new ArrayList<>(callSizes);
   }
 
-  synchronized List<Long> openAttemptNanos() {
+  public synchronized List<Long> openAttemptNanos() {
     return new ArrayList<>(openAttemptNanos);
   }
 
-  boolean closed() {
+  public boolean closed() {
     return closed;
   }
 

@@ -1,0 +1,62 @@
+package dev.zerobus.station.core.schema;
+
+import com.google.protobuf.DescriptorProtos.DescriptorProto;
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * What a table's rows are written as, at one moment: the protobuf message (from schema.proto,
+ * config.json's fields or Unity Catalog), the column type behind each field, and where it came
+ * from. Immutable: a table whose columns change gets a new one.
+ */
+public final class TableSchema {
+  private final Descriptor descriptor;
+  private final DescriptorProto descriptorProto;
+  private final Map<FieldDescriptor, DeltaType> columnTypes;
+  private final String source;
+
+  /**
+   * @param columnTypes the column type of fields (at any depth) a catalog or config.json names;
+   *     other fields stand for the type the SDK's generator maps their protobuf type from
+   */
+  public TableSchema(Descriptor descriptor, Map<FieldDescriptor, DeltaType> columnTypes, String source) {
+    this.descriptor = descriptor;
+    this.descriptorProto = descriptor.toProto();
+    this.columnTypes = new IdentityHashMap<>(columnTypes);
+    this.source = source;
+  }
+
+  public Descriptor descriptor() {
+    return descriptor;
+  }
+
+  /** What the SDK sends at CreateStream. */
+  public DescriptorProto descriptorProto() {
+    return descriptorProto;
+  }
+
+  /**
+   * The column type a field (of this message, at any depth) is written for: from Unity Catalog or
+   * config.json's {@code type}, else the one its protobuf type maps from. For a map field, MAP; for
+   * a repeated field, its element's type.
+   */
+  public DeltaType columnType(FieldDescriptor field) {
+    DeltaType t = columnTypes.get(field);
+    return t != null ? t : field.isMapField() ? DeltaType.MAP : DeltaType.ofProto(field.toProto().getType());
+  }
+
+  /** Logical types of top-level fields, from their column types. */
+  public LogicalType logicalType(String field) {
+    FieldDescriptor f = descriptor.findFieldByName(field);
+    DeltaType t = f == null ? null : columnTypes.get(f);
+    return t == DeltaType.DATE ? LogicalType.DATE
+        : t == DeltaType.TIMESTAMP || t == DeltaType.TIMESTAMP_NTZ ? LogicalType.TIMESTAMP : LogicalType.NONE;
+  }
+
+  /** Where the descriptor came from, for messages: a schema.proto path, "config.json fields" or the catalog. */
+  public String source() {
+    return source;
+  }
+}
