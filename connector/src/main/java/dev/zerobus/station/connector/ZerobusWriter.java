@@ -2,6 +2,7 @@ package dev.zerobus.station.connector;
 
 import dev.zerobus.station.connector.ZerobusSinkConfig.NullValues;
 import dev.zerobus.station.core.config.StreamSettings;
+import dev.zerobus.station.core.delivery.Batcher;
 import dev.zerobus.station.core.delivery.IngestTicket;
 import dev.zerobus.station.core.delivery.StreamManager;
 import dev.zerobus.station.core.errors.EncodeException;
@@ -59,7 +60,7 @@ final class ZerobusWriter implements AutoCloseable {
   private final boolean flushOnCommit;
   private final Duration flushTimeout;
   private final long retryBackoffMs;
-  private final StreamSettings streamSettings;
+  private final Batcher batcher;
   private final int maxBatchRecords;
   private final int maxBatchBytes;
   /** Records Zerobus refused, reported from ack threads; the task thread dead-letters them. */
@@ -110,7 +111,7 @@ final class ZerobusWriter implements AutoCloseable {
     this.flushTimeout = Duration.ofMillis(config.getLong(ZerobusSinkConfig.FLUSH_TIMEOUT_MS));
     this.retryBackoffMs = config.getLong(ZerobusSinkConfig.RETRY_BACKOFF_MS);
     StreamSettings settings = config.streamSettings();
-    this.streamSettings = settings;
+    this.batcher = new Batcher(settings);
     this.maxBatchRecords = settings.maxBatchRecords();
     this.maxBatchBytes = settings.maxBatchBytes();
   }
@@ -195,11 +196,9 @@ final class ZerobusWriter implements AutoCloseable {
         }
         continue;
       }
-      if (!streamSettings.fitsOneCall(encoded)) {
+      if (!batcher.fitsAlone(encoded)) {
         if (send(open.remove(tp), held)) {
-          reject(r, offsets, table, "the record is " + encoded.length + " bytes encoded, more than one Zerobus call"
-              + " carries (max.batch.bytes=" + streamSettings.maxBatchBytes() + "; the service refuses messages over "
-              + StreamSettings.SERVICE_MAX_MESSAGE_BYTES + " bytes)");
+          reject(r, offsets, table, batcher.tooLarge(table, encoded, -1).getMessage());
         }
         continue;
       }

@@ -54,7 +54,13 @@ public final class StreamSettings {
             + " jitter)."),
     FAILED_COOLDOWN_MS("stream.failed.cooldown.ms", 10_000, 0, 3_600_000,
         "After a non-retryable failure (credentials, permissions, a table that is missing or does not match), how"
-            + " long ingest is refused (HTTP 503) before a new stream is tried.");
+            + " long ingest is refused (HTTP 503) before a new stream is tried."),
+    IDLE_CLOSE_MS("stream.idle.close.ms", 0, 0, 86_400_000,
+        "A stream with nothing queued or in flight for this long is closed, and opened again by the next record;"
+            + " 0 keeps streams open."),
+    MAX_OPEN_STREAMS("max.open.streams", 0, 0, 1_000_000,
+        "Streams open at once in this process at most (bridge) or task (connector); at the bound, the stream idle"
+            + " longest is closed to open another, and records wait while every open stream is busy; 0: no bound.");
 
     private final String key;
     private final long defaultValue;
@@ -154,21 +160,6 @@ public final class StreamSettings {
     return new StreamSettings(copy);
   }
 
-  /** The bytes a record takes inside a batch call: a length-delimited field (tag, length, bytes). */
-  public static int wireSize(byte[] record) {
-    int n = record.length;
-    int varint = n < 1 << 7 ? 1 : n < 1 << 14 ? 2 : n < 1 << 21 ? 3 : n < 1 << 28 ? 4 : 5;
-    return 1 + varint + n;
-  }
-
-  /** What a batch call adds to its records' bytes on the wire, beyond their own framing. */
-  public static final int CALL_OVERHEAD_BYTES = 64;
-
-  /** Whether one call can carry this record; one that cannot is refused up front. */
-  public boolean fitsOneCall(byte[] record) {
-    return wireSize(record) + CALL_OVERHEAD_BYTES <= maxBatchBytes();
-  }
-
   public long get(Setting setting) {
     return values.get(setting);
   }
@@ -227,6 +218,16 @@ public final class StreamSettings {
 
   public Duration failedCooldown() {
     return Duration.ofMillis(get(Setting.FAILED_COOLDOWN_MS));
+  }
+
+  /** How long a stream may sit idle before it is closed; zero: never. */
+  public Duration idleClose() {
+    return Duration.ofMillis(get(Setting.IDLE_CLOSE_MS));
+  }
+
+  /** Streams open at once at most; 0: no bound. */
+  public int maxOpenStreams() {
+    return (int) get(Setting.MAX_OPEN_STREAMS);
   }
 
   /** The settings as the Markdown table docs/configuration.md shows (a test keeps the two equal). */

@@ -40,13 +40,14 @@ import org.slf4j.LoggerFactory;
 final class StreamLane {
   private static final Logger log = LoggerFactory.getLogger(StreamLane.class);
   private static final long POLL_MILLIS = 50;
-  static final int CALL_OVERHEAD_BYTES = StreamSettings.CALL_OVERHEAD_BYTES;
+  static final int CALL_OVERHEAD_BYTES = Batcher.CALL_OVERHEAD_BYTES;
   private static final long FIRST_BACKOFF_MILLIS = 100;
   private static final long CHEAP_RETRY_MAX_MILLIS = 1_000;
 
   private final ZerobusClient client;
   private final TableDefinition table;
   private final StreamSettings settings;
+  private final Batcher batcher;
   private final String name;
   private final LinkedBlockingQueue<IngestTicket> queue = new LinkedBlockingQueue<>();
   private final AtomicInteger queuedRecords = new AtomicInteger();
@@ -131,6 +132,7 @@ final class StreamLane {
     this.client = client;
     this.table = table;
     this.settings = settings;
+    this.batcher = new Batcher(settings);
     this.name = table.key() + "#" + index;
     this.sender = new Thread(this::sendLoop, "zerobus-" + name);
     sender.setDaemon(true);
@@ -138,7 +140,7 @@ final class StreamLane {
   }
 
   static int wireSize(byte[] record) {
-    return StreamSettings.wireSize(record);
+    return Batcher.wireSize(record);
   }
 
   IngestTicket submit(List<byte[]> records) {
@@ -160,10 +162,8 @@ final class StreamLane {
     long bytes = 0;
     for (int i = 0; i < n; i++) {
       byte[] r = records.get(i);
-      if (!settings.fitsOneCall(r)) {
-        throw new TooLargeException("table " + table.key() + ": record " + i + " is " + r.length
-            + " bytes encoded, more than one Zerobus call carries (max.batch.bytes=" + settings.maxBatchBytes()
-            + "; the service refuses messages over " + StreamSettings.SERVICE_MAX_MESSAGE_BYTES + " bytes)", i);
+      if (!batcher.fitsAlone(r)) {
+        throw batcher.tooLarge(table.key(), r, i);
       }
       bytes += r.length;
     }
