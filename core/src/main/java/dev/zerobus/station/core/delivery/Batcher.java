@@ -2,6 +2,8 @@ package dev.zerobus.station.core.delivery;
 
 import dev.zerobus.station.core.config.StreamSettings;
 import dev.zerobus.station.core.errors.TooLargeException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The one rule for how records are cut into SDK calls (one Zerobus offset each): at most
@@ -48,6 +50,45 @@ public final class Batcher {
     return new TooLargeException("table " + table + ": " + (index >= 0 ? "record " + index : "the record") + " is "
         + record.length + " bytes encoded, more than one Zerobus call carries (max.batch.bytes=" + maxBytes
         + "; the service refuses messages over " + StreamSettings.SERVICE_MAX_MESSAGE_BYTES + " bytes)", index);
+  }
+
+  /**
+   * Slices that went out before, cut into calls again (a replay, an isolation's attempt): their
+   * tickets were told already, so these calls are marked sent.
+   */
+  List<dev.zerobus.station.core.delivery.Call> cut(List<Slice> slices) {
+    List<dev.zerobus.station.core.delivery.Call> out = new ArrayList<>();
+    Call fill = newCall();
+    List<Slice> current = new ArrayList<>();
+    for (Slice s : slices) {
+      int from = 0;
+      List<byte[]> rs = s.records();
+      for (int i = 0; i < rs.size(); i++) {
+        if (!fill.tryAdd(rs.get(i))) {
+          if (i > from) {
+            current.add(new Slice(s.ticket(), s.from() + from, s.from() + i));
+          }
+          out.add(sentCall(current));
+          current = new ArrayList<>();
+          fill = newCall();
+          fill.tryAdd(rs.get(i));
+          from = i;
+        }
+      }
+      if (from < rs.size()) {
+        current.add(new Slice(s.ticket(), s.from() + from, s.to()));
+      }
+    }
+    if (!current.isEmpty()) {
+      out.add(sentCall(current));
+    }
+    return out;
+  }
+
+  private static dev.zerobus.station.core.delivery.Call sentCall(List<Slice> slices) {
+    dev.zerobus.station.core.delivery.Call c = new dev.zerobus.station.core.delivery.Call(slices);
+    c.sent = true;
+    return c;
   }
 
   /** An empty call to fill. */

@@ -22,19 +22,26 @@ public final class IngestTicket {
   private final AtomicInteger unresolved;
   private final List<RecordsRefusedException.Refusal> refusals = new ArrayList<>();
   private final String table;
+  private final long bytes;
   private volatile boolean handedToStream;
   /** 0: queued, 1: taken by the lane's sender, 2: withdrawn by the caller before that. */
   private final AtomicInteger phase = new AtomicInteger();
 
-  IngestTicket(String table, List<byte[]> records) {
+  /** @param bytes the records' encoded bytes, counted against the lane's queue limit */
+  IngestTicket(String table, List<byte[]> records, long bytes) {
     this.table = table;
     this.records = records;
+    this.bytes = bytes;
     this.unsent = new AtomicInteger(records.size());
     this.unresolved = new AtomicInteger(records.size());
   }
 
   public int records() {
     return records.size();
+  }
+
+  long bytes() {
+    return bytes;
   }
 
   public CompletableFuture<Long> accepted() {
@@ -94,12 +101,6 @@ public final class IngestTicket {
     if (unresolved.decrementAndGet() == 0) {
       settle();
     }
-  }
-
-  /** A probe for an open stream (no records). */
-  void opened() {
-    accepted.complete(-1L);
-    durable.complete(null);
   }
 
   private void settle() {

@@ -13,18 +13,25 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one place that talks to Zerobus: one SDK per process, and per table one or more streams
- * ("lanes"), opened lazily on first use, reused, replaced when the SDK gives one up. Single
- * records from concurrent callers are coalesced into SDK batch calls, which are ~50 times cheaper
- * per record than single-record calls. Callers get an {@link IngestTicket} whose futures tell when
- * the SDK took the records and when Zerobus made them durable.
+ * The one place that talks to Zerobus: per table one or more {@link Lane}s, each a stream opened on
+ * first use (or by {@link #open}, all tables at once), reused, replaced when it fails, closed when
+ * idle (stream.idle.close.ms) and bounded in number (max.open.streams). Single records from
+ * concurrent callers are coalesced into SDK batch calls, which are ~50 times cheaper per record than
+ * single-record calls. Callers get an {@link IngestTicket} whose futures tell when the SDK took the
+ * records and when Zerobus made them durable.
+ *
+ * <p>Lanes run on a small pool shared by all tables, so threads do not grow with the number of
+ * tables; each lane's state has a single owner (its {@link Strand}).
  *
  * <p>Nothing it accepts is dropped quietly: calls are kept until acknowledged and replayed on a
  * new stream if one is lost (so a record may land twice, never zero times). A record the service
@@ -33,26 +40,43 @@ import org.slf4j.LoggerFactory;
  */
 public final class StreamManager implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StreamManager.class);
-
-  private final TableRegistry registry;
-  private final ZerobusClient client;
-  private final Map<String, StreamLane[]> lanes = new LinkedHashMap<>();
   /**
    * Records without a lane key go to one lane of their table per slice of this much time, then to the next: over
    * a second every lane takes its share, while records arriving together still share calls. Turn by turn per
    * request, each lane's sender woke for calls N times smaller, which cost single-record requests 2–3× the CPU.
    */
   static final long LANE_SLICE_NANOS = 1_000_000;
-  private volatile boolean closed;
+  /** How long close() waits for a lane to stop once its records were given their deadline. */
+  private static final Duration STOP_WAIT = Duration.ofSeconds(5);
+
+  private final TableRegistry registry;
+  private final ZerobusClient client;
+  private final Map<String, Lane[]> lanes = new LinkedHashMap<>();
+  private final ThreadPoolExecutor pool;
+  private final Timers timers = new Timers();
+  private boolean closed;
 
   /** Over a Zerobus client: the SDK's ({@code SdkZerobusClient.streamManager}), or a scripted one in tests. */
   public StreamManager(TableRegistry registry, ZerobusClient client, StreamSettings settings) {
     this.registry = registry;
     this.client = client;
+    // A few threads for every lane's events: they never wait on the service, only hand calls to the SDK.
+    int threads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    AtomicInteger count = new AtomicInteger();
+    this.pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+      Thread t = new Thread(r, "zerobus-lanes-" + count.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    pool.allowCoreThreadTimeOut(true);
+    StreamSlots slots = settings.maxOpenStreams() > 0 ? new StreamSlots(settings.maxOpenStreams()) : null;
     for (TableDefinition table : registry.tables()) {
-      StreamLane[] tableLanes = new StreamLane[settings.streamsPerTable()];
+      Lane[] tableLanes = new Lane[settings.streamsPerTable()];
       for (int i = 0; i < tableLanes.length; i++) {
-        tableLanes[i] = new StreamLane(client, table, i, settings);
+        String name = table.key() + "#" + i;
+        Strand strand = new Strand(pool, (thread, bug) ->
+            log.error("lane {}: unexpected error; the lane goes on with its next event", name, bug));
+        tableLanes[i] = new Lane(client, table, i, settings, strand, timers, slots);
       }
       lanes.put(table.key(), tableLanes);
     }
@@ -62,7 +86,7 @@ public final class StreamManager implements AutoCloseable {
     return registry;
   }
 
-  /** Queues one record; it goes out in a batch with whatever else arrives within the linger time. */
+  /** Queues one record; it goes out in a batch with whatever else is waiting. */
   public IngestTicket ingest(String table, byte[] record) {
     return ingest(table, -1, List.of(record));
   }
@@ -77,17 +101,19 @@ public final class StreamManager implements AutoCloseable {
    * Kafka partition), or, when laneKey is negative, on the lane whose turn it is ({@link #LANE_SLICE_NANOS}).
    *
    * @throws UnknownTableException for a table that is not configured
-   * @throws BackpressureException when the lane's queue is full (nothing was taken)
-   * @throws StreamUnavailableException when the table cannot take records now (nothing was taken)
-   * @throws TooLargeException for a record no call can carry, or more records than a lane queues
+   * @throws dev.zerobus.station.core.errors.BackpressureException when the lane's queue is full (nothing was taken)
+   * @throws dev.zerobus.station.core.errors.StreamUnavailableException when the table cannot take records now
+   *     (nothing was taken)
+   * @throws dev.zerobus.station.core.errors.TooLargeException for a record no call can carry, or more records
+   *     than a lane queues
    */
   public IngestTicket ingest(String table, int laneKey, List<byte[]> records) {
     return lane(table, laneKey).submit(records);
   }
 
-  /** Completes when everything queued for the table before this call is durable. */
+  /** Completes when everything queued for the table before this call is settled. */
   public CompletableFuture<Void> flush(String table) {
-    return everyLane(table, StreamLane::flush);
+    return everyLane(table, Lane::flush);
   }
 
   public CompletableFuture<Void> flushAll() {
@@ -98,13 +124,16 @@ public final class StreamManager implements AutoCloseable {
     return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]));
   }
 
-  /** Opens the table's streams if they are not open; completes when they are (readiness). */
+  /**
+   * Opens the table's streams if they are not open; completes when they are (readiness). Opening
+   * does not hold a thread, so every table's streams open at once.
+   */
   public CompletableFuture<Void> open(String table) {
-    return everyLane(table, StreamLane::ready);
+    return everyLane(table, Lane::ready);
   }
 
-  private CompletableFuture<Void> everyLane(String table, Function<StreamLane, CompletableFuture<?>> action) {
-    StreamLane[] tableLanes = lanes(table);
+  private CompletableFuture<Void> everyLane(String table, Function<Lane, CompletableFuture<?>> action) {
+    Lane[] tableLanes = lanes(table);
     CompletableFuture<?>[] all = new CompletableFuture<?>[tableLanes.length];
     for (int i = 0; i < tableLanes.length; i++) {
       all[i] = action.apply(tableLanes[i]);
@@ -124,23 +153,24 @@ public final class StreamManager implements AutoCloseable {
     long replayed = 0;
     long inflight = 0;
     long queued = 0;
-    for (StreamLane lane : lanes(table)) {
-      if (lane.state().compareTo(worst) > 0) {
-        worst = lane.state();
+    for (Lane lane : lanes(table)) {
+      LaneView v = lane.view;
+      if (v.state().compareTo(worst) > 0) {
+        worst = v.state();
       }
       if (openedAt == null) {
-        openedAt = lane.openedAt();
+        openedAt = v.openedAt();
       }
-      if (lane.lastError() != null) {
-        lastError = lane.lastError();
+      if (v.lastError() != null) {
+        lastError = v.lastError();
       }
-      opened += lane.streamsOpened.sum();
-      accepted += lane.accepted.sum();
-      durable += lane.durable.sum();
-      failed += lane.failed.sum() + lane.refused.sum();
-      replayed += lane.replayed.sum();
-      inflight += lane.inflightRecords();
-      queued += lane.queuedRecords();
+      opened += v.streamsOpened.sum();
+      accepted += v.accepted.sum();
+      durable += v.durable.sum();
+      failed += v.failed.sum() + v.refused.sum();
+      replayed += v.replayed.sum();
+      inflight += v.inflightRecords();
+      queued += v.queuedRecords();
     }
     return new TableHealth(table, def.tableName(), worst, openedAt, opened, accepted, durable, failed, replayed,
         inflight, queued, lastError);
@@ -167,41 +197,51 @@ public final class StreamManager implements AutoCloseable {
     }
     closed = true;
     long deadline = System.nanoTime() + timeout.toNanos();
-    List<StreamLane> all = new ArrayList<>();
+    List<Lane> all = new ArrayList<>();
     lanes.values().forEach(ls -> all.addAll(List.of(ls)));
-    all.forEach(StreamLane::beginClose);
-    CompletableFuture<?>[] drained = all.stream().map(StreamLane::flush).toArray(CompletableFuture<?>[]::new);
-    try {
-      CompletableFuture.allOf(drained).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      // What is left is failed and counted below.
-    }
+    all.forEach(l -> l.view.closing());
+    await(CompletableFuture.allOf(all.stream().map(Lane::flush).toArray(CompletableFuture<?>[]::new)), deadline);
+    long stopDeadline = System.nanoTime() + STOP_WAIT.toNanos();
     long notDurable = 0;
-    boolean senderStuck = false;
-    for (Map.Entry<String, StreamLane[]> e : lanes.entrySet()) {
+    boolean laneStuck = false;
+    for (Map.Entry<String, Lane[]> e : lanes.entrySet()) {
       long table = 0;
-      for (StreamLane lane : e.getValue()) {
-        try {
-          table += lane.stop(Duration.ofSeconds(5));
-        } catch (InterruptedException interrupted) {
-          Thread.currentThread().interrupt();
+      for (Lane lane : e.getValue()) {
+        CompletableFuture<Integer> stopped = lane.stop();
+        if (await(stopped, stopDeadline)) {
+          table += stopped.join();
+        } else {
+          laneStuck = true;
         }
-        senderStuck |= !lane.senderStopped();
       }
       if (table > 0) {
         log.error("table {}: {} accepted records were not made durable before shutdown", e.getKey(), table);
       }
       notDurable += table;
     }
-    if (senderStuck) {
-      log.warn("a stream's sender is still inside a Zerobus call; leaving the SDK open rather than closing it under"
-          + " that call");
+    timers.close();
+    pool.shutdown();
+    if (laneStuck) {
+      log.warn("a lane is still inside a Zerobus call; leaving the SDK open rather than closing it under that call");
     } else {
       client.close();
     }
     return notDurable;
+  }
+
+  /** Waits for the future until the deadline (System.nanoTime); true when it completed. */
+  private static boolean await(CompletableFuture<?> f, long deadline) {
+    try {
+      f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (ExecutionException e) {
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    }
   }
 
   @Override
@@ -209,16 +249,16 @@ public final class StreamManager implements AutoCloseable {
     close(Duration.ofSeconds(30));
   }
 
-  private StreamLane[] lanes(String table) {
-    StreamLane[] tableLanes = lanes.get(table);
+  private Lane[] lanes(String table) {
+    Lane[] tableLanes = lanes.get(table);
     if (tableLanes == null) {
       throw new UnknownTableException(table, lanes.keySet());
     }
     return tableLanes;
   }
 
-  private StreamLane lane(String table, int laneKey) {
-    StreamLane[] tableLanes = lanes(table);
+  private Lane lane(String table, int laneKey) {
+    Lane[] tableLanes = lanes(table);
     if (tableLanes.length == 1) {
       return tableLanes[0];
     }

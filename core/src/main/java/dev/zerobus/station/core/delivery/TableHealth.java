@@ -30,16 +30,24 @@ public record TableHealth(
     long queuedRecords,
     String lastError) {
 
-  /** A lane's condition, in order of health: a table reports its worst lane. */
+  /**
+   * A lane's state, in order of health: a table reports its worst lane. The lane's state machine
+   * moves only along {@code Lane.TRANSITIONS}; docs/delivery.md draws it.
+   */
   public enum StreamState {
-    /** Working, or idle with no stream opened yet. */
+    /** No stream: none needed yet, or closed after standing idle. The next record opens one. */
     IDLE,
+    /** A stream is open and records flow. */
     OPEN,
+    /** Opening a stream, first time or after idling; records wait. */
     OPENING,
-    /** The SDK gave a stream up; a new one is being opened and unacknowledged records will be replayed. */
+    /** A stream was lost or could not be opened: a new one is opened after a pause, and what was not acknowledged is replayed. */
     RECOVERING,
-    /** A non-retryable error (credentials, permission, schema); ingest is refused until the cooldown ends. */
+    /** The service refused a record: the unacknowledged calls are sent again in halves until the refused records are found. */
+    ISOLATING,
+    /** A non-retryable error (credentials, permission, schema): ingest is refused until the cooldown ends. */
     FAILED,
+    /** Stopped for good. */
     CLOSED
   }
 

@@ -30,6 +30,20 @@ public final class ZerobusFailure extends Exception {
     this.cheapToRetry = cheapToRetry;
   }
 
+  /** What went wrong in a client's future: its own classified failure, or an unavailable service. */
+  public static ZerobusFailure of(Throwable error) {
+    Throwable e = error;
+    while ((e instanceof java.util.concurrent.CompletionException || e instanceof java.util.concurrent.ExecutionException)
+        && e.getCause() != null) {
+      e = e.getCause();
+    }
+    if (e instanceof ZerobusFailure f) {
+      return f;
+    }
+    return new ZerobusFailure(Kind.UNAVAILABLE, e instanceof java.util.concurrent.TimeoutException
+        ? "timed out" : "unexpected error: " + e);
+  }
+
   public boolean cheapToRetry() {
     return cheapToRetry;
   }

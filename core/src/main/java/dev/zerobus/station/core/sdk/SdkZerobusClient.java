@@ -6,6 +6,7 @@ import com.databricks.zerobus.StreamConfigurationOptions;
 import com.databricks.zerobus.ZerobusException;
 import com.databricks.zerobus.ZerobusProtoStream;
 import com.databricks.zerobus.ZerobusSdk;
+import com.google.protobuf.DescriptorProtos.DescriptorProto;
 import dev.zerobus.station.core.config.Credentials;
 import dev.zerobus.station.core.config.DatabricksSettings;
 import dev.zerobus.station.core.config.StreamSettings;
@@ -14,15 +15,18 @@ import dev.zerobus.station.core.delivery.ZerobusClient;
 import dev.zerobus.station.core.delivery.ZerobusFailure;
 import dev.zerobus.station.core.delivery.ZerobusFailure.Kind;
 import dev.zerobus.station.core.errors.Text;
-import dev.zerobus.station.core.table.TableDefinition;
 import dev.zerobus.station.core.table.TableRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -34,6 +38,8 @@ public final class SdkZerobusClient implements ZerobusClient {
   /** How the SDK renders a gRPC status inside its messages. */
   private static final Pattern GRPC_STATUS = Pattern.compile("status: (\\w+), message: \"((?:[^\"\\\\]|\\\\.)*)\"");
   private static final Pattern HTTP_STATUS = Pattern.compile("\\((\\d{3})\\)");
+  /** Streams opened at once: each open waits a token request and the SDK's answer, not the CPU. */
+  private static final int OPENING_THREADS = 16;
 
   private final ZerobusSdk sdk;
   private final DatabricksSettings databricks;
@@ -41,6 +47,8 @@ public final class SdkZerobusClient implements ZerobusClient {
   private final StreamSettings settings;
   private final Reachability reachability;
   private final boolean echoWorkspaceAnswers;
+  /** Where opening and closing streams wait (token probes, the SDK's close), so no lane's thread does. */
+  private final ThreadPoolExecutor calls;
 
   /** The stream manager of a bridge or connector: these tables, over the official SDK, at the config's endpoints. */
   public static StreamManager streamManager(TableRegistry registry, Credentials credentials, StreamSettings settings) {
@@ -69,23 +77,78 @@ public final class SdkZerobusClient implements ZerobusClient {
     this.credentials = credentials;
     this.settings = settings;
     this.reachability = Reachability.of(databricks);
+    AtomicInteger count = new AtomicInteger();
+    this.calls = new ThreadPoolExecutor(OPENING_THREADS, OPENING_THREADS, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "zerobus-sdk-calls-" + count.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    calls.allowCoreThreadTimeOut(true);
   }
 
+  /**
+   * Opens a stream without blocking the caller. What may block (SDK 1.0.1's workarounds below, and
+   * handing back the SDK's answer) runs on this client's own few threads, never on a lane's.
+   */
   @Override
-  public Stream open(TableDefinition table, StreamEvents events) throws ZerobusFailure, InterruptedException {
-    // A creation that fails is reported on a native thread, which cannot do so under a plugin class
-    // loader (see Reachability): do not ask while the servers refuse connections.
+  public CompletableFuture<Stream> open(String tableName, DescriptorProto descriptor, StreamEvents events) {
+    CompletableFuture<Stream> result = new CompletableFuture<>();
+    try {
+      calls.execute(() -> create(tableName, descriptor, events, result));
+    } catch (RejectedExecutionException closed) {
+      result.completeExceptionally(new ZerobusFailure(Kind.UNAVAILABLE, "the Zerobus client is closed"));
+    }
+    return result;
+  }
+
+  private void create(String tableName, DescriptorProto descriptor, StreamEvents events,
+      CompletableFuture<Stream> result) {
+    try {
+      checkBeforeCreating(tableName);
+    } catch (ZerobusFailure f) {
+      result.completeExceptionally(f);
+      return;
+    }
+    CompletableFuture<ZerobusProtoStream> opening = sdk.createProtoStream(tableName, descriptor,
+        credentials.clientId(), credentials.clientSecret(), options(events));
+    // SDK 1.0.1 workaround: one attempt's time and a little more. Under a plugin class loader the SDK
+    // cannot report a failed creation at all (see Reachability), so waiting out all its retries would
+    // stall the lane; the lane tries again itself, and a stream that opens late is closed.
+    long limit = settings.recoveryTimeout().toMillis() + 2_000;
+    opening.copy().orTimeout(limit, TimeUnit.MILLISECONDS).whenCompleteAsync((stream, error) -> {
+      if (error == null) {
+        result.complete(new SdkStream(stream));
+        return;
+      }
+      Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+      if (cause instanceof TimeoutException) {
+        abandon(opening);
+        result.completeExceptionally(new ZerobusFailure(Kind.UNAVAILABLE, "opening a stream timed out after "
+            + Duration.ofMillis(limit).toSeconds() + " s (Zerobus endpoint " + databricks.serverEndpoint() + ")"));
+      } else {
+        result.completeExceptionally(classify(String.valueOf(cause.getMessage()),
+            cause instanceof NonRetriableException, true, databricks));
+      }
+    }, calls);
+  }
+
+  /**
+   * SDK 1.0.1 workarounds, asked before a stream is created: a creation that fails is reported on a
+   * native thread, which cannot do so under a plugin class loader (see Reachability), so the SDK is
+   * not asked while the servers refuse connections, nor when the workspace refuses the credentials
+   * or the table's privileges. Asked here, as the SDK asks, the refusal is a table failure with the
+   * workspace's answer. With an SDK that caches its classes at load (1.1.0 and later) both can go.
+   */
+  private void checkBeforeCreating(String tableName) throws ZerobusFailure {
     String down = reachability.firstDown();
     if (down != null) {
       throw new ZerobusFailure(Kind.UNAVAILABLE, down + " does not accept connections (Zerobus endpoint "
           + databricks.serverEndpoint() + ", workspace " + databricks.workspaceUrl() + ")", true);
     }
-    // Nor when the workspace refuses the credentials or the table's privileges: the SDK would fail
-    // that creation on its native thread as well. Asked here, as the SDK asks, the refusal is a
-    // table failure with the workspace's answer.
     if (reachability.checksDirectly()) {
       TokenProbe.Problem token = TokenProbe.fetch(databricks.workspaceUrl(), databricks.workspaceId(),
-          table.tableName(), credentials, echoWorkspaceAnswers);
+          tableName, credentials, echoWorkspaceAnswers);
       if (token != null) {
         throw new ZerobusFailure(token.refused() ? Kind.TABLE : Kind.UNAVAILABLE, token.message()
             + (token.refused() ? " (check DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET, and the table's grants)"
@@ -93,7 +156,10 @@ public final class SdkZerobusClient implements ZerobusClient {
             !token.refused());
       }
     }
-    StreamConfigurationOptions options = StreamConfigurationOptions.builder()
+  }
+
+  private StreamConfigurationOptions options(StreamEvents events) {
+    return StreamConfigurationOptions.builder()
         .setMaxInflightRecords(Math.max(settings.maxInflightRecords(), 1000))
         .setRecovery(true)
         .setRecoveryRetries(settings.recoveryRetries())
@@ -114,25 +180,6 @@ public final class SdkZerobusClient implements ZerobusClient {
           }
         })
         .build();
-    CompletableFuture<ZerobusProtoStream> opening = sdk.createProtoStream(table.tableName(), table.descriptorProto(),
-        credentials.clientId(), credentials.clientSecret(), options);
-    // One attempt's time and a little more: under a plugin class loader the SDK cannot report a failed
-    // creation at all (see Reachability), so waiting out all its retries would stall the lane; the lane
-    // tries again itself, and a stream that opens late is closed.
-    long limit = settings.recoveryTimeout().toMillis() + 2_000;
-    try {
-      return new SdkStream(opening.get(limit, TimeUnit.MILLISECONDS));
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      throw classify(String.valueOf(cause.getMessage()), cause instanceof NonRetriableException, true, databricks);
-    } catch (TimeoutException e) {
-      abandon(opening);
-      throw new ZerobusFailure(Kind.UNAVAILABLE, "opening a stream timed out after "
-          + Duration.ofMillis(limit).toSeconds() + " s (Zerobus endpoint " + databricks.serverEndpoint() + ")");
-    } catch (InterruptedException e) {
-      abandon(opening);
-      throw e;
-    }
   }
 
   /** A stream that opens after we stopped waiting for it is closed, not leaked. */
@@ -146,6 +193,12 @@ public final class SdkZerobusClient implements ZerobusClient {
 
   @Override
   public void close() {
+    calls.shutdown();
+    try {
+      calls.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     sdk.close();
   }
 
@@ -165,9 +218,14 @@ public final class SdkZerobusClient implements ZerobusClient {
       }
     }
 
+    /** Closing may wait for the SDK's flush timeout: done on the client's threads, not the caller's. */
     @Override
     public void close() {
-      closeQuietly(stream);
+      try {
+        calls.execute(() -> closeQuietly(stream));
+      } catch (RejectedExecutionException clientClosed) {
+        closeQuietly(stream);
+      }
     }
 
     static void closeQuietly(ZerobusProtoStream s) {

@@ -306,7 +306,7 @@ class FailureModelTest {
     assertTrue(sizes.size() >= 11, "split into " + sizes);
     for (int n : sizes) {
       // 102 bytes on the wire per record, plus the call's own overhead.
-      assertTrue(n * 102 + StreamLane.CALL_OVERHEAD_BYTES <= 10_000, "a call of " + n + " records");
+      assertTrue(n * 102 + Batcher.CALL_OVERHEAD_BYTES <= 10_000, "a call of " + n + " records");
     }
     assertEquals(1000, sizes.stream().mapToInt(Integer::intValue).sum());
   }

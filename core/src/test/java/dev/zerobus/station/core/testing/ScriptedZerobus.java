@@ -1,5 +1,6 @@
 package dev.zerobus.station.core.testing;
 
+import com.google.protobuf.DescriptorProtos.DescriptorProto;
 import dev.zerobus.station.core.delivery.ZerobusClient;
 import dev.zerobus.station.core.delivery.ZerobusFailure;
 import dev.zerobus.station.core.delivery.ZerobusFailure.Kind;
@@ -9,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -106,19 +108,19 @@ public final class ScriptedZerobus implements ZerobusClient {
   // --- ZerobusClient ---
 
   @Override
-  public Stream open(TableDefinition table, StreamEvents events) throws ZerobusFailure {
+  public CompletableFuture<Stream> open(String tableName, DescriptorProto descriptor, StreamEvents events) {
     synchronized (this) {
       openAttempts.incrementAndGet();
       openAttemptNanos.add(System.nanoTime());
       if (!openFailures.isEmpty()) {
-        throw openFailures.poll();
+        return CompletableFuture.failedFuture(openFailures.poll());
       }
       if (openFailsAlways != null) {
-        throw openFailsAlways;
+        return CompletableFuture.failedFuture(openFailsAlways);
       }
       opens.incrementAndGet();
       current = new ScriptedStream(events);
-      return current;
+      return CompletableFuture.completedFuture(current);
     }
   }
 
