@@ -2,7 +2,6 @@ package dev.zerobus.station.connector;
 
 import dev.zerobus.station.core.config.Credentials;
 import dev.zerobus.station.core.config.DatabricksSettings;
-import dev.zerobus.station.core.config.EncoderOptions;
 import dev.zerobus.station.core.config.Env;
 import dev.zerobus.station.core.config.StationConfig;
 import dev.zerobus.station.core.table.TableRegistry;
@@ -54,9 +53,7 @@ final class StationSetup {
    */
   static TableRegistry registry(ZerobusSinkConfig config, StationConfig station, Env env, CredentialScope scope) {
     scope.requireAllowed();
-    EncoderOptions options = new EncoderOptions(config.ignoreUnknownFields(),
-        config.getInt(ZerobusSinkConfig.STRING_MAX_LENGTH));
-    return TableRegistry.load(station, options, env, scope.workspaceTrusted());
+    return TableRegistry.load(station, config.settings().encoderOptions(), env, scope.workspaceTrusted());
   }
 
   private static void put(Map<String, String> m, String name, String value) {

@@ -1,14 +1,18 @@
 package dev.zerobus.station.connector;
 
+import dev.zerobus.station.core.config.Settings;
+import dev.zerobus.station.core.config.Settings.Section;
+import dev.zerobus.station.core.config.Settings.Setting;
 import dev.zerobus.station.core.config.StreamSettings;
-import dev.zerobus.station.core.config.StreamSettings.Setting;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -46,8 +50,6 @@ public final class ZerobusSinkConfig extends AbstractConfig {
   public static final String TOPIC_TABLE_REPLACEMENT = "topic.table.replacement";
   public static final String VALUE_FORMAT = "value.format";
   public static final String NULL_VALUES = "null.values";
-  public static final String UNKNOWN_FIELDS = "unknown.fields";
-  public static final String STRING_MAX_LENGTH = "string.max.length";
   public static final String METADATA_COLUMNS = "metadata.columns";
   public static final String EMPTY_VALUES = "empty.values";
   public static final String MAP_INTEGERS = "map.integers";
@@ -79,6 +81,9 @@ public final class ZerobusSinkConfig extends AbstractConfig {
     TIMESTAMP,
     KEY
   }
+
+  /** Core's settings a connector's author should look at first; the others are for tuning. */
+  private static final Set<Setting> MEDIUM_IMPORTANCE = EnumSet.of(Setting.STREAMS_PER_TABLE, Setting.UNKNOWN_FIELDS);
 
   public static final ConfigDef CONFIG_DEF = define();
 
@@ -152,12 +157,7 @@ public final class ZerobusSinkConfig extends AbstractConfig {
         "Records with a null value (tombstones): ignore them (their offsets are committed; counted in "
             + "records-skipped-total) or fail them (dead-letter queue or task failure, per errors.tolerance).",
         GROUP_RECORDS, ++order, Width.SHORT, "Null values", enumRecommender(NullValues.values()));
-    def.define(UNKNOWN_FIELDS, Type.STRING, "reject", ConfigDef.ValidString.in("reject", "ignore"), Importance.MEDIUM,
-        "A value field the table has no column for: reject the record, or ignore the field.",
-        GROUP_RECORDS, ++order, Width.SHORT, "Unknown fields", recommender(List.of("reject", "ignore")));
-    def.define(STRING_MAX_LENGTH, Type.INT, 0, Range.atLeast(0), Importance.LOW,
-        "Longest string value taken, in characters; 0 means no limit.",
-        GROUP_RECORDS, ++order, Width.SHORT, "String length limit");
+    order = defineShared(def, Section.RECORDS, GROUP_RECORDS, order);
     def.define(METADATA_COLUMNS, Type.LIST, DEFAULT_METADATA_COLUMNS, new MetadataColumnsValidator(), Importance.MEDIUM,
         "Kafka metadata written into columns, for downstream deduplication: kind:column pairs, kinds "
             + "topic, partition, offset, timestamp, key. A column is filled only in tables that have it (so the "
@@ -197,20 +197,36 @@ public final class ZerobusSinkConfig extends AbstractConfig {
             + "(logged once per episode as a WARN, not as an error).",
         GROUP_DELIVERY, ++order, Width.SHORT, "Retry backoff (ms)");
 
-    // Core's stream settings, with their defaults, bounds and docs, under the same keys as the bridge's options.
-    order = 0;
+    defineShared(def, Section.STREAMS, GROUP_STREAMS, 0);
+    return def;
+  }
+
+  /**
+   * Core's settings of one section, with their defaults, values and docs, under the same keys as the bridge's
+   * options; a choice is checked by core's own rule, so both faces take the same words.
+   *
+   * @return the last order number used in the group
+   */
+  private static int defineShared(ConfigDef def, Section section, String group, int order) {
     for (Setting s : Setting.values()) {
+      if (s.section() != section) {
+        continue;
+      }
       String display = Character.toUpperCase(s.key().charAt(0)) + s.key().substring(1).replace('.', ' ');
-      if (s.isInt()) {
-        def.define(s.key(), Type.INT, (int) s.defaultValue(), Range.between((int) s.min(), (int) s.max()),
-            s == Setting.STREAMS_PER_TABLE ? Importance.MEDIUM : Importance.LOW, s.doc(), GROUP_STREAMS, ++order,
-            Width.SHORT, display);
+      Importance importance = MEDIUM_IMPORTANCE.contains(s) ? Importance.MEDIUM : Importance.LOW;
+      if (s.allowed() instanceof Settings.Choice choice) {
+        def.define(s.key(), Type.STRING, s.defaultValue(), new ChoiceValidator(s), importance, s.doc(), group,
+            ++order, Width.SHORT, display, recommender(List.copyOf(choice.words())));
+      } else if (s.allowed() instanceof Settings.Range range && range.fitsInt()) {
+        def.define(s.key(), Type.INT, ((Long) s.defaultValue()).intValue(), Range.between((int) range.min(),
+            (int) range.max()), importance, s.doc(), group, ++order, Width.SHORT, display);
       } else {
-        def.define(s.key(), Type.LONG, s.defaultValue(), Range.between(s.min(), s.max()), Importance.LOW, s.doc(),
-            GROUP_STREAMS, ++order, Width.SHORT, display);
+        Settings.Range range = (Settings.Range) s.allowed();
+        def.define(s.key(), Type.LONG, s.defaultValue(), Range.between(range.min(), range.max()), importance, s.doc(),
+            group, ++order, Width.SHORT, display);
       }
     }
-    return def;
+    return order;
   }
 
   public ZerobusSinkConfig(Map<String, String> props) {
@@ -237,10 +253,6 @@ public final class ZerobusSinkConfig extends AbstractConfig {
     return getString(EMPTY_VALUES).equalsIgnoreCase("fail");
   }
 
-  public boolean ignoreUnknownFields() {
-    return getString(UNKNOWN_FIELDS).equalsIgnoreCase("ignore");
-  }
-
   public String clientSecret() {
     Password p = getPassword(CLIENT_SECRET);
     return p == null ? "" : p.value();
@@ -265,8 +277,13 @@ public final class ZerobusSinkConfig extends AbstractConfig {
     return out;
   }
 
+  /** Core's settings both faces share, as this connector's settings give them. */
+  public Settings settings() {
+    return Settings.parse(setting -> String.valueOf(get(setting.key())), Setting::key);
+  }
+
   public StreamSettings streamSettings() {
-    return StreamSettings.parse(setting -> String.valueOf(get(setting.key())), Setting::key);
+    return settings().streams();
   }
 
   private static <E extends Enum<E>> ConfigDef.Validator enumValidator(E[] values) {
@@ -333,6 +350,29 @@ public final class ZerobusSinkConfig extends AbstractConfig {
     @Override
     public String toString() {
       return "list of kind:column, kind in " + names(MetadataKind.values());
+    }
+  }
+
+  /** One of a choice setting's words, by core's rule (any case). */
+  static final class ChoiceValidator implements ConfigDef.Validator {
+    private final Setting setting;
+
+    ChoiceValidator(Setting setting) {
+      this.setting = setting;
+    }
+
+    @Override
+    public void ensureValid(String name, Object value) {
+      try {
+        setting.allowed().parse(String.valueOf(value), name);
+      } catch (dev.zerobus.station.core.errors.ConfigException e) {
+        throw new ConfigException(name, value, e.getMessage());
+      }
+    }
+
+    @Override
+    public String toString() {
+      return ((Settings.Choice) setting.allowed()).words().toString();
     }
   }
 

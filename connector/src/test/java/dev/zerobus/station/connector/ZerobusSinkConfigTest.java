@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zerobus.station.core.config.EncoderOptions;
 import dev.zerobus.station.core.config.Env;
+import dev.zerobus.station.core.config.Settings.Setting;
 import dev.zerobus.station.core.config.StationConfig;
 import dev.zerobus.station.core.table.TableRegistry;
 import dev.zerobus.station.emulator.ZerobusEmulator;
@@ -171,6 +172,26 @@ class ZerobusSinkConfigTest {
     assertEquals("events", router.table("events"));
     assertNull(router.table("db.nothing"));
     assertEquals("nothing", router.route("db.nothing"));
+  }
+
+  @Test
+  void theEncodersSettingsComeFromCoresTableAsTheBridgesDo() {
+    Map<String, String> p = new HashMap<>();
+    p.put(ZerobusSinkConfig.CONFIG_JSON, "{}");
+    assertEquals(EncoderOptions.STRICT, new ZerobusSinkConfig(p).settings().encoderOptions());
+    p.put(Setting.UNKNOWN_FIELDS.key(), "Ignore");
+    p.put(Setting.STRING_MAX_LENGTH.key(), "5");
+    p.put(Setting.LINGER_MS.key(), "7");
+    ZerobusSinkConfig config = new ZerobusSinkConfig(p);
+    assertEquals(new EncoderOptions(true, 5), config.settings().encoderOptions());
+    assertEquals(7, config.streamSettings().linger().toMillis());
+
+    p.put(Setting.UNKNOWN_FIELDS.key(), "drop");
+    ConfigException refused = assertThrows(ConfigException.class, () -> new ZerobusSinkConfig(p));
+    assertTrue(refused.getMessage().contains("unknown.fields must be one of reject, ignore"), refused.getMessage());
+    p.put(Setting.UNKNOWN_FIELDS.key(), "reject");
+    p.put(Setting.STRING_MAX_LENGTH.key(), "-1");
+    assertThrows(ConfigException.class, () -> new ZerobusSinkConfig(p));
   }
 
   @Test

@@ -30,7 +30,6 @@ final class BodyReader {
   /** Bodies are read (and a refused one dropped) up to this many times the limit, then the connection is cut. */
   static final int DRAIN_FACTOR = 4;
   private static final int INFLATE_BLOCK = 64 * 1024;
-  static final Duration BUDGET_RETRY_AFTER = Duration.ofSeconds(1);
 
   private final long limit;
   private final Duration readTimeout;
@@ -303,8 +302,7 @@ final class BodyReader {
   }
 
   private void overBudget(HttpServerExchange exchange, String table) {
-    Json.retryLater(exchange, 503, "The bridge is holding as many request bodies as it may (--max-inflight-body-bytes="
-        + budget.limit() + "); this request to table " + table + " was not read; retry", BUDGET_RETRY_AFTER);
+    ErrorAnswers.bodyBudgetFull(budget.limit(), table).send(exchange);
   }
 
   private void tooSlow(HttpServerExchange exchange, String table) {

@@ -2,11 +2,10 @@ package dev.zerobus.station.bridge;
 
 import dev.zerobus.station.core.config.Credentials;
 import dev.zerobus.station.core.config.DatabricksSettings;
-import dev.zerobus.station.core.config.EncoderOptions;
 import dev.zerobus.station.core.config.Env;
 import dev.zerobus.station.core.config.StartupChecks;
+import dev.zerobus.station.core.config.Settings;
 import dev.zerobus.station.core.config.StationConfig;
-import dev.zerobus.station.core.config.StreamSettings;
 import dev.zerobus.station.core.delivery.StreamManager;
 import dev.zerobus.station.core.errors.ConfigException;
 import dev.zerobus.station.core.sdk.SdkZerobusClient;
@@ -31,7 +30,7 @@ import picocli.CommandLine.Spec;
  * {@code java -jar zerobus-station.jar tables pull catalog.schema.table [--key name]}.
  */
 @Command(name = "zerobus-station", mixinStandardHelpOptions = true, sortOptions = false,
-    modelTransformer = StreamOptions.class,
+    modelTransformer = SettingOptions.class,
     versionProvider = BridgeMain.Version.class, subcommands = TablesCommand.class,
     description = "REST bridge into Databricks tables through Zerobus: POST /ingest/{table}, GET /health,"
         + " POST /flush/{table}, GET /ready, /metrics, /docs.")
@@ -97,14 +96,6 @@ public final class BridgeMain implements Callable<Integer> {
   @Option(names = "--accept-partial-batches", defaultValue = "${env:ZEROBUS_BRIDGE_ACCEPT_PARTIAL_BATCHES:-false}",
       description = "Ingest the valid records of a batch with invalid ones (default: refuse the whole batch).")
   boolean acceptPartialBatches;
-
-  @Option(names = "--ignore-unknown-fields", defaultValue = "${env:ZEROBUS_IGNORE_UNKNOWN_FIELDS:-false}",
-      description = "Drop fields a table does not have instead of refusing the record.")
-  boolean ignoreUnknownFields;
-
-  @Option(names = "--max-string-length", defaultValue = "${env:ZEROBUS_MAX_STRING_LENGTH:-0}",
-      description = "Refuse strings longer than this many characters (0: no limit).")
-  int maxStringLength;
 
   @Option(names = "--auth-tokens-file", defaultValue = "${env:ZEROBUS_BRIDGE_TOKENS_FILE}",
       description = "Bearer tokens and their tables, one '<token> <table>[,<table>...]' per line ('*': all tables),"
@@ -221,6 +212,7 @@ public final class BridgeMain implements Callable<Integer> {
     Path configFile = configFile();
     Env env = Env.load(List.of(envFile, configFile.toAbsolutePath().getParent().resolve(".env")));
     refuseUnauthenticatedExposure(env);
+    Settings shared = SettingOptions.settings(spec);
     LocalEmulator emulator = null;
     if (local) {
       emulator = LocalEmulator.start(emulatorJar, emulatorArguments());
@@ -228,9 +220,8 @@ public final class BridgeMain implements Callable<Integer> {
     }
     try {
       StationConfig stationConfig = StationConfig.load(configFile, env);
-      TableRegistry registry = TableRegistry.load(stationConfig, new EncoderOptions(ignoreUnknownFields, maxStringLength), env);
+      TableRegistry registry = TableRegistry.load(stationConfig, shared.encoderOptions(), env);
       Credentials credentials = Credentials.from(env);
-      StreamSettings streams = StreamOptions.settings(spec);
       BridgeSettings settings = bridgeSettings(env, registry);
       if (!local) {
         StartupChecks.noPlaceholders(stationConfig, credentials);
@@ -240,10 +231,10 @@ public final class BridgeMain implements Callable<Integer> {
         StartupChecks.resolves("the workspace URL (databricks.workspace_url)", db.workspaceUrl(),
             StartupChecks.Resolver.SYSTEM);
       }
-      StreamManager manager = SdkZerobusClient.streamManager(registry, credentials, streams);
+      StreamManager manager = SdkZerobusClient.streamManager(registry, credentials, shared.streams());
       if (!lazyStreams) {
         try {
-          StreamOptions.openAll(manager, Duration.ofSeconds(startTimeoutSeconds));
+          StreamsAtStartup.openAll(manager, Duration.ofSeconds(startTimeoutSeconds));
         } catch (RuntimeException e) {
           manager.close(Duration.ZERO);
           throw e;

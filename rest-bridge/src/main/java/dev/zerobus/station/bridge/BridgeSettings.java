@@ -3,7 +3,7 @@ package dev.zerobus.station.bridge;
 import java.time.Duration;
 
 /**
- * The HTTP side's settings (the Zerobus side is core's StreamSettings).
+ * The HTTP side's settings (the encoder's and the streams' are core's Settings, which both faces share).
  *
  * @param ackTimeout how long a request waits for the SDK (wait_for_ack=false) or for the durable
  *     ack (wait_for_ack=true) before answering 504

@@ -6,7 +6,6 @@ import io.undertow.util.AttachmentKey;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.HttpString;
 import io.undertow.util.StatusCodes;
-import java.time.Duration;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,7 +25,6 @@ final class Edge implements HttpHandler {
   /** The route's name for the metrics; "unknown" when none matched. */
   static final AttachmentKey<String> ENDPOINT = AttachmentKey.create(String.class);
   private static final int MAX_REQUEST_ID_LENGTH = 128;
-  static final Duration SHUTDOWN_RETRY_AFTER = Duration.ofSeconds(5);
 
   private final HttpHandler next;
   private final BridgeMetrics metrics;
@@ -90,7 +88,7 @@ final class Edge implements HttpHandler {
     try {
       if (shuttingDown.get()) {
         exchange.setPersistent(false);
-        Json.retryLater(exchange, 503, "Zerobus Station is shutting down", SHUTDOWN_RETRY_AFTER);
+        ErrorAnswers.shuttingDown().send(exchange);
         return;
       }
       long headerBytes = headerBytes(exchange);
@@ -142,8 +140,7 @@ final class Edge implements HttpHandler {
       if (!exchange.isResponseStarted()) {
         exchange.getIoThread().execute(() -> {
           exchange.setPersistent(false);
-          Json.retryLater(exchange, 503, "Zerobus Station shut down before this request was complete; records it"
-              + " carried may still land, so a retry may write them twice", SHUTDOWN_RETRY_AFTER);
+          ErrorAnswers.shutDownWhileWaiting().send(exchange);
         });
         answered++;
       }

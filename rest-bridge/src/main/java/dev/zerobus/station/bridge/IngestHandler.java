@@ -1,16 +1,12 @@
 package dev.zerobus.station.bridge;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import dev.zerobus.station.bridge.ErrorAnswers.Context;
 import dev.zerobus.station.core.delivery.IngestTicket;
 import dev.zerobus.station.core.delivery.StreamManager;
-import dev.zerobus.station.core.encode.RecordEncoder;
 import dev.zerobus.station.core.encode.RecordEncoder.Batch;
 import dev.zerobus.station.core.encode.RecordEncoder.BatchFormat;
-import dev.zerobus.station.core.errors.BackpressureException;
 import dev.zerobus.station.core.errors.EncodeException;
-import dev.zerobus.station.core.errors.RecordsRefusedException;
-import dev.zerobus.station.core.errors.StreamUnavailableException;
-import dev.zerobus.station.core.errors.TooLargeException;
 import dev.zerobus.station.core.table.TableDefinition;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -94,48 +90,26 @@ final class IngestHandler implements HttpHandler {
       batch = table.encoder().encodeBatch(body.bytes(), format);
     } catch (EncodeException e) {
       metrics.table(table.key()).rejected().inc();
-      Json.error(exchange, 400, "Validation error: " + e.getMessage(), where(e));
+      ErrorAnswers.of(e, Context.submitting(table.key())).send(exchange);
       return;
     } finally {
       body.release();
-    }
-    if (batch.total() == 0) {
-      Json.error(exchange, 400, "Validation error: table " + table.key() + ": the body holds no records");
-      return;
     }
     List<Map<String, Object>> rejected = new ArrayList<>();
     batch.rejected().forEach(e -> rejected.add(rejection(e)));
     if (!batch.allValid()) {
       metrics.table(table.key()).rejected().inc(batch.rejectedCount());
-      if (!acceptPartial || batch.records().isEmpty()) {
-        String message = batch.single() ? "Validation error: " + batch.rejected().get(0).getMessage()
-            : "Validation error: " + batch.rejectedCount() + " of " + batch.total() + " records are invalid, so none"
-                + " were ingested (first: " + Json.clip(batch.rejected().get(0).getMessage()) + ")";
-        Map<String, Object> details = batch.single() ? where(batch.rejected().get(0)) : rejections(batch, rejected);
-        Json.error(exchange, 400, message, details);
-        return;
-      }
+    }
+    if (batch.total() == 0 || (!batch.allValid() && (!acceptPartial || batch.records().isEmpty()))) {
+      ErrorAnswers.invalidBatch(table.key(), batch, rejections(batch, rejected)).send(exchange);
+      return;
     }
 
     IngestTicket ticket;
     try {
       ticket = manager.ingest(table.key(), idempotency.fill(table, batch, IdempotencyColumns.requestId(exchange)));
-    } catch (EncodeException e) {
-      Json.error(exchange, 400, "Validation error: " + e.getMessage(), where(e));
-      return;
-    } catch (BackpressureException e) {
-      Json.retryLater(exchange, 429, e.getMessage(), e.retryAfter());
-      return;
-    } catch (StreamUnavailableException e) {
-      Json.retryLater(exchange, 503, e.getMessage(), e.retryAfter());
-      return;
-    } catch (TooLargeException e) {
-      Map<String, Object> details = new LinkedHashMap<>();
-      details.put("table", table.key());
-      if (e.index() >= 0) {
-        details.put("index", e.index());
-      }
-      Json.error(exchange, 413, e.getMessage(), details);
+    } catch (EncodeException | RuntimeException e) {
+      ErrorAnswers.of(e, Context.submitting(table.key())).send(exchange);
       return;
     }
     int records = batch.records().size();
@@ -196,7 +170,8 @@ final class IngestHandler implements HttpHandler {
 
     @Override
     public void accept(Object ok, Throwable failure) {
-      Throwable cause = failure == null ? null : unwrap(failure);
+      Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
+          : failure;
       if (exchange.isInIoThread()) {
         finish(cause);
       } else {
@@ -248,67 +223,11 @@ final class IngestHandler implements HttpHandler {
 
   private void failed(HttpServerExchange exchange, TableDefinition table, IngestTicket ticket, boolean waitForAck,
       Throwable e) {
-    int records = ticket.records();
-    Map<String, Object> details = new LinkedHashMap<>();
-    details.put("table", table.key());
-    details.put("records", records);
-    if (e instanceof RecordsRefusedException refused) {
-      // The service will never take these; the request's other records landed.
-      List<Map<String, Object>> list = new ArrayList<>();
-      for (RecordsRefusedException.Refusal r : refused.refusals()) {
-        if (list.size() == RecordEncoder.MAX_REPORTED_REJECTIONS) {
-          break;
-        }
-        Map<String, Object> one = new LinkedHashMap<>();
-        one.put("index", r.index());
-        one.put("error", Json.clip(r.reason()));
-        list.add(one);
-      }
-      int refusedCount = refused.refusals().size();
-      details.put("landed", records - refusedCount);
-      details.put("refused", list);
-      details.put("refused_count", refusedCount);
-      details.put("may_still_land", false);
-      RecordsRefusedException.Refusal first = refused.refusals().get(0);
-      Json.error(exchange, 422, "Zerobus refused " + (records == 1 ? "the record" : refusedCount + " of " + records
-          + " records (first: record " + first.index() + ")") + " of table " + table.key() + ": "
-          + Json.clip(first.reason()) + (records - refusedCount > 0 ? "; the other " + (records - refusedCount)
-          + " landed" : ""), details);
-      return;
-    }
-    // Records still waiting in the queue are withdrawn, so "may not land" stays true after the answer.
-    boolean mayStillLand = !(e instanceof TimeoutException ? ticket.withdraw() : !ticket.handedToStream());
-    details.put("may_still_land", mayStillLand);
-    if (e instanceof TimeoutException) {
-      String waited = waitForAck ? "for Zerobus to acknowledge" : "for the Zerobus stream to take";
-      Json.error(exchange, 504, "Timed out after " + settings.ackTimeout().toSeconds() + " s waiting " + waited + " "
-          + records + " record(s) of table " + table.key() + (mayStillLand
-              ? "; they reached a Zerobus stream and may still land, so a retry may write them twice"
-              : "; none reached a Zerobus stream (" + lastError(table) + "), so they were withdrawn and a retry"
-                  + " will not write them twice"), details);
-    } else if (e instanceof StreamUnavailableException unavailable) {
-      details.put("retry_after_seconds", Math.max(1, unavailable.retryAfter().toSeconds()));
-      exchange.getResponseHeaders().put(io.undertow.util.Headers.RETRY_AFTER,
-          Long.toString(Math.max(1, unavailable.retryAfter().toSeconds())));
-      Json.error(exchange, 503, "Zerobus did not take the record(s) of table " + table.key() + ": " + e.getMessage()
-          + (mayStillLand ? " (some reached a stream before it failed and may have landed)" : ""), details);
-    } else {
-      Json.error(exchange, 500, "Zerobus did not take the record(s) of table " + table.key() + ": " + e.getMessage(),
-          details);
-    }
-  }
-
-  private String lastError(TableDefinition table) {
-    String error = manager.health(table.key()).lastError();
-    return error == null ? "the stream is still opening" : error;
-  }
-
-  /** The table and field of a refused record, beside the error message. */
-  private static Map<String, Object> where(EncodeException e) {
-    Map<String, Object> r = new LinkedHashMap<>();
-    r.put("table", e.table());
-    r.put("field", e.field());
-    return r;
+    // Records still waiting in the queue are withdrawn on a timeout, so "may not land" stays true after the answer.
+    boolean mayStillLand = e instanceof TimeoutException ? !ticket.withdraw() : ticket.handedToStream();
+    String lastError = manager.health(table.key()).lastError();
+    ErrorAnswers.of(e, Context.waiting(table.key(), ticket.records(), mayStillLand, waitForAck, settings.ackTimeout(),
+        lastError)).send(exchange);
   }
 
   private static Map<String, Object> rejection(EncodeException e) {
@@ -376,7 +295,4 @@ final class IngestHandler implements HttpHandler {
     }
   }
 
-  private static Throwable unwrap(Throwable t) {
-    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-  }
 }

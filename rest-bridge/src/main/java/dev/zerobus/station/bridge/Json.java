@@ -6,7 +6,6 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.AttachmentKey;
 import io.undertow.util.Headers;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -14,7 +13,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * JSON answers, safe to call from any thread: the body is serialized and sent on the exchange's
  * I/O thread, and only the first answer to an exchange is sent (shutdown may answer a request
- * that is still waiting for its ack). Errors look like the seed's {"error", "status_code"}.
+ * that is still waiting for its ack). Errors look like the seed's {"error", "status_code"}; what a
+ * failure answers, and its Retry-After, is {@link ErrorAnswers}' decision.
  */
 final class Json {
   static final ObjectMapper MAPPER = new ObjectMapper();
@@ -34,7 +34,8 @@ final class Json {
     send(exchange, status, body, null);
   }
 
-  private static void send(HttpServerExchange exchange, int status, Object body, String retryAfter) {
+  /** As {@link #send(HttpServerExchange, int, Object)}, with a Retry-After header when {@code retryAfter} is set. */
+  static void send(HttpServerExchange exchange, int status, Object body, String retryAfter) {
     if (!exchange.isInIoThread()) {
       exchange.getIoThread().execute(() -> send(exchange, status, body, retryAfter));
       return;
@@ -62,7 +63,7 @@ final class Json {
     send(exchange, status, errorBody(status, message, extra), null);
   }
 
-  private static Map<String, Object> errorBody(int status, String message, Map<String, ?> extra) {
+  static Map<String, Object> errorBody(int status, String message, Map<String, ?> extra) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("error", message);
     body.put("status_code", status);
@@ -74,12 +75,6 @@ final class Json {
 
   static void error(HttpServerExchange exchange, int status, String message) {
     error(exchange, status, message, null);
-  }
-
-  /** 429/503 with Retry-After in whole seconds. */
-  static void retryLater(HttpServerExchange exchange, int status, String message, Duration retryAfter) {
-    long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
-    send(exchange, status, errorBody(status, message, Map.of("retry_after_seconds", seconds)), Long.toString(seconds));
   }
 
   /** Client input for an error message: at most {@link #MAX_ECHO} characters, saying how long it was. */

@@ -1,5 +1,6 @@
 package dev.zerobus.station.bridge;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.protocols.ssl.UndertowXnioSsl;
@@ -9,9 +10,11 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http.HttpOpenListener;
 import io.undertow.util.AttachmentKey;
+import io.undertow.util.StatusCodes;
 import io.undertow.util.StringWriteChannelListener;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -58,6 +61,9 @@ final class Listener {
   private final AtomicInteger accepts = new AtomicInteger();
   private final AtomicInteger evicted = new AtomicInteger();
   private final AtomicInteger refused = new AtomicInteger();
+  /** The whole HTTP answer to a connection refused at the limit: written before Undertow has a request. */
+  private final String refusal;
+  /** The socket's own end, after shutdown has answered every request: connections still handed over are closed. */
   private volatile boolean closing;
   private XnioWorker worker;
   private AcceptingChannel<? extends StreamConnection> server;
@@ -76,6 +82,7 @@ final class Listener {
 
   Listener(int maxConnections) {
     this.maxConnections = maxConnections;
+    this.refusal = rawResponse(ErrorAnswers.connectionsFull(maxConnections));
     this.evictAt = Math.max(1, maxConnections - Math.max(1, Math.min(100, maxConnections / 10)));
   }
 
@@ -200,10 +207,7 @@ final class Listener {
   /** Every connection is busy: the newcomer is told so, with the error body's shape, and closed. */
   private void refuse(StreamConnection connection) {
     refused.incrementAndGet();
-    String body = "{\"error\":\"Zerobus Station has its maximum of " + maxConnections + " connections, each with a"
-        + " request under way; retry\",\"status_code\":503,\"retry_after_seconds\":1}";
-    new StringWriteChannelListener("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-        + "Retry-After: 1\r\nContent-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body) {
+    new StringWriteChannelListener(refusal) {
       @Override
       protected void writeDone(StreamSinkChannel channel) {
         super.writeDone(channel);
@@ -215,6 +219,18 @@ final class Listener {
         IoUtils.safeClose(connection);
       }
     }.setup(connection.getSinkChannel());
+  }
+
+  private static String rawResponse(ErrorAnswers.ErrorAnswer answer) {
+    String body;
+    try {
+      body = Json.MAPPER.writeValueAsString(answer.body());
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    return "HTTP/1.1 " + answer.status() + " " + StatusCodes.getReason(answer.status()) + "\r\n"
+        + "Content-Type: application/json\r\nRetry-After: " + answer.retryAfterSeconds() + "\r\nContent-Length: "
+        + body.getBytes(StandardCharsets.UTF_8).length + "\r\nConnection: close\r\n\r\n" + body;
   }
 
   /** Closes up to {@code count} connections with no request under way, those idle longest first. */

@@ -67,7 +67,8 @@ final class OpenApi {
         {"415", "Content-Type is missing or not JSON or NDJSON, or Content-Encoding is not gzip"},
         {"429", "The table's queue is full; retry after Retry-After seconds"},
         {"431", "Request headers too large"},
-        {"500", "Zerobus refused the records (not retryable)"},
+        {"422", "Zerobus refused records at ingest (with wait_for_ack=true): refused lists them, the others landed"},
+        {"500", "An unforeseen failure; the bridge's log has the details"},
         {"503", "No usable stream right now, the bridge holds its maximum of request bodies, or it is shutting down;"
         + " retry after Retry-After seconds"},
         {"504", "No ack within the timeout; the records may still land"}}) {
@@ -106,7 +107,7 @@ final class OpenApi {
           .put("description", "One " + schemaName + " JSON object per line");
       ObjectNode responses = op.putObject("responses");
       responses.set("200", response("Accepted (or durable, with wait_for_ack=true)", "IngestResult"));
-      errors(responses, auth, "400", "403", "404", "408", "413", "415", "429", "431", "500", "503", "504");
+      errors(responses, auth, "400", "403", "404", "408", "413", "415", "422", "429", "431", "500", "503", "504");
       if (auth) {
         op.putArray("security").addObject().putArray("bearer");
       }

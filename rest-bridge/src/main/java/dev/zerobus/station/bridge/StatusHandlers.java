@@ -1,5 +1,6 @@
 package dev.zerobus.station.bridge;
 
+import dev.zerobus.station.bridge.ErrorAnswers.Context;
 import dev.zerobus.station.core.delivery.StreamManager;
 import dev.zerobus.station.core.delivery.TableHealth;
 import dev.zerobus.station.core.delivery.TableHealth.StreamState;
@@ -18,7 +19,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /** {@code GET /}, {@code /health}, {@code /health/{table}}, {@code /ready}, {@code POST /flush/{table}}, {@code /metrics}. */
 final class StatusHandlers {
@@ -133,15 +133,13 @@ final class StatusHandlers {
           states.put(e.getKey(), "ready");
         } catch (CompletionException failure) {
           ready = false;
-          Throwable cause = failure.getCause();
-          states.put(e.getKey(), cause instanceof TimeoutException ? "timed out opening a stream" : cause.getMessage());
+          states.put(e.getKey(), ErrorAnswers.notReadyReason(failure));
         }
       }
       if (ready) {
         Json.send(exchange, 200, details ? Map.of("status", "ready", "tables", states) : Map.of("status", "ready"));
       } else {
-        Json.error(exchange, 503, "Not ready: cannot open a Zerobus stream for every table",
-            details ? Map.of("tables", states) : null);
+        ErrorAnswers.notReady(details ? states : null).send(exchange);
       }
     }, exchange.getIoThread()));
   }
@@ -171,13 +169,8 @@ final class StatusHandlers {
       if (failure == null) {
         Json.send(exchange, 200, Map.of("status", "success", "table", table.key(),
             "message", "All pending records flushed"));
-      } else if (failure instanceof TimeoutException || failure.getCause() instanceof TimeoutException) {
-        Json.error(exchange, 504, "Records of table " + table.key() + " were not all durable after "
-            + settings.ackTimeout().toSeconds() + " s; they may still land", Map.of("table", table.key()));
       } else {
-        Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
-        Json.error(exchange, 500, "Flushing table " + table.key() + " failed: " + cause.getMessage(),
-            Map.of("table", table.key()));
+        ErrorAnswers.of(failure, Context.flushing(table.key(), settings.ackTimeout())).send(exchange);
       }
     }, exchange.getIoThread()));
   }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.zerobus.station.core.config.StreamSettings.Setting;
+import dev.zerobus.station.core.config.Settings.Setting;
 import io.grpc.Status;
 import java.net.URI;
 import java.net.http.HttpRequest;

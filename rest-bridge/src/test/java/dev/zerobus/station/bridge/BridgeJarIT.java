@@ -117,6 +117,21 @@ class BridgeJarIT {
     assertTrue(output.contains("cannot read config file no-such.json"), output);
   }
 
+  @Test
+  void settingsAreReadFromTheEnvironmentUnderTheirOwnNamesAndTheOlderOnes() throws Exception {
+    // Settings are checked before the config is read, so a bad one is what the process exits on.
+    Path config = dataDir.resolve("not-read.json");
+    for (Map.Entry<String, String> bad : Map.of("ZEROBUS_UNKNOWN_FIELDS", "drop", "ZEROBUS_IGNORE_UNKNOWN_FIELDS",
+        "maybe", "ZEROBUS_STRING_MAX_LENGTH", "-1", "ZEROBUS_MAX_STRING_LENGTH", "long").entrySet()) {
+      Exit exit = runToExit(config, Map.of(bad.getKey(), bad.getValue()));
+      assertEquals(2, exit.code(), exit.output());
+      assertTrue(failureLine(exit).startsWith("zerobus-station: " + bad.getKey() + " must be"), exit.output());
+    }
+    // A setting's own variable wins, so the older one is not even read.
+    Exit own = runToExit(config, Map.of("ZEROBUS_UNKNOWN_FIELDS", "ignore", "ZEROBUS_IGNORE_UNKNOWN_FIELDS", "maybe"));
+    assertTrue(failureLine(own).contains("not-read.json"), own.output());
+  }
+
   /** Runs the jar to its exit (it must exit: start-up fails), returning the exit code and what it printed. */
   private record Exit(int code, String output, long millis) {}
 

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.zerobus.station.core.config.Settings.Setting;
 import dev.zerobus.station.core.config.StreamSettings;
-import dev.zerobus.station.core.config.StreamSettings.Setting;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.HashSet;

@@ -109,7 +109,7 @@ class RefusedRecordTest {
   @Test
   void aRecordNoZerobusCallCanCarryGets413NamingIt() throws Exception {
     try (BridgeFixture bridge = new BridgeFixture(dir, BridgeFixture.FAST
-        .with(dev.zerobus.station.core.config.StreamSettings.Setting.MAX_BATCH_BYTES, 2048), s -> s)) {
+        .with(dev.zerobus.station.core.config.Settings.Setting.MAX_BATCH_BYTES, 2048), s -> s)) {
       String big = "x".repeat(3000);
       HttpResponse<String> r = bridge.postJson("/ingest/station_one",
           "[{\"device_name\":\"small\"},{\"device_name\":\"" + big + "\"}]");

@@ -1,7 +1,9 @@
 package dev.zerobus.station.core.config;
 
 /**
- * How strict the encoder is beyond types and ranges, which it always checks.
+ * How strict the encoder is beyond types and ranges, which it always checks. Both faces make it
+ * from the settings table ({@link Settings#encoderOptions()}: {@code unknown.fields},
+ * {@code string.max.length}).
  *
  * @param ignoreUnknownFields skip fields the table does not have instead of rejecting the record
  * @param maxStringLength reject strings longer than this many characters (0: no limit)

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zerobus.station.core.config.EncoderOptions;
+import dev.zerobus.station.core.config.Settings.Setting;
 import dev.zerobus.station.core.config.StreamSettings;
-import dev.zerobus.station.core.config.StreamSettings.Setting;
 import dev.zerobus.station.core.delivery.IngestTicket;
 import dev.zerobus.station.core.delivery.StreamManager;
 import dev.zerobus.station.core.delivery.TableHealth;

@@ -1,7 +1,5 @@
 package dev.zerobus.station.bridge;
 
-import dev.zerobus.station.core.config.StreamSettings;
-import dev.zerobus.station.core.config.StreamSettings.Setting;
 import dev.zerobus.station.core.delivery.StreamManager;
 import dev.zerobus.station.core.delivery.TableHealth;
 import java.time.Duration;
@@ -11,36 +9,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import picocli.CommandLine.IModelTransformer;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
 
-/**
- * Core's stream settings as bridge options: one {@code --key-with-dashes} option per
- * {@link Setting}, with env {@code ZEROBUS_KEY}, so defaults, bounds and docs are core's.
- */
-public final class StreamOptions implements IModelTransformer {
-
-  @Override
-  public CommandSpec transform(CommandSpec spec) {
-    for (Setting s : Setting.values()) {
-      spec.addOption(OptionSpec.builder(s.option())
-          .paramLabel("<n>")
-          .type(String.class)
-          .defaultValue("${env:" + s.env() + "}")
-          .description(s.doc() + " (env " + s.env() + "; default " + s.defaultValue() + ")")
-          .build());
-    }
-    return spec;
-  }
-
-  /** The settings as given on the command line or in the environment; bounds checked by core. */
-  static StreamSettings settings(CommandSpec spec) {
-    return StreamSettings.parse(s -> spec.findOption(s.option()).getValue(), Setting::option);
-  }
+/** Every table's streams opened before the bridge listens, so a bridge that cannot write says why at once. */
+final class StreamsAtStartup {
+  private StreamsAtStartup() {}
 
   /**
-   * Opens every table's streams, so a bridge that cannot write says why before it listens.
+   * Opens every table's streams.
    *
    * @throws StartupException naming the table, the endpoint and the cause
    */
