@@ -68,7 +68,7 @@ final class StatusHandlers {
       if (h.streamActive()) {
         active.add(h.table());
       }
-      if (h.state() == StreamState.FAILED || h.state() == StreamState.RECOVERING) {
+      if (h.state() == StreamState.FAILED || degraded(h.state())) {
         failed |= h.state() == StreamState.FAILED;
         Map<String, Object> t = new LinkedHashMap<>();
         t.put("state", h.state().name());
@@ -95,8 +95,7 @@ final class StatusHandlers {
     body.put("table", table.key());
     body.put("table_name", table.tableName());
     body.put("stream_active", h.streamActive());
-    body.put("status", h.state() == StreamState.FAILED ? "unhealthy"
-        : h.state() == StreamState.RECOVERING ? "degraded" : "healthy");
+    body.put("status", h.state() == StreamState.FAILED ? "unhealthy" : degraded(h.state()) ? "degraded" : "healthy");
     body.put("state", h.state().name());
     body.put("opened_at", h.openedAt() == null ? null : h.openedAt().toString());
     body.put("streams_opened", h.streamsOpened());
@@ -183,5 +182,10 @@ final class StatusHandlers {
     metrics.write(out);
     exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, metrics.contentType());
     exchange.getResponseSender().send(ByteBuffer.wrap(out.toByteArray()));
+  }
+
+  /** Working, but not at full speed: a stream being replaced, or a refused record being isolated. */
+  private static boolean degraded(StreamState state) {
+    return state == StreamState.RECOVERING || state == StreamState.ISOLATING;
   }
 }

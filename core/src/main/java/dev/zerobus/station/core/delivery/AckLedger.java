@@ -63,6 +63,17 @@ final class AckLedger {
     }
   }
 
+  /**
+   * A new stream opened: its offsets start over. Whatever the previous stream left unacknowledged
+   * was moved to the replay line when it went.
+   */
+  void streamOpened() {
+    if (!unacked.isEmpty()) {
+      streamReplaced();
+    }
+    ackedUpTo = -1;
+  }
+
   /** A call that never reached the stream (its send failed): first in line again. */
   void notSent(Call call) {
     replay.addFirst(call);

@@ -63,6 +63,7 @@ class FailureModelTest {
     if (manager != null) {
       manager.close(java.time.Duration.ofSeconds(5));
     }
+    assertEquals(0, Lane.illegalMoves(), "a lane moved outside Lane.TRANSITIONS (see the log)");
   }
 
   private StreamManager start(StreamSettings settings) {

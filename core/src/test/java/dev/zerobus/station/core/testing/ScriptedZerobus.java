@@ -33,6 +33,9 @@ public final class ScriptedZerobus implements ZerobusClient {
   private Predicate<byte[]> refuse = r -> false;
   private String refusalReason = "INVALID_ARGUMENT: refused";
   private boolean holdAcks;
+  private boolean lossBeforeRefusal;
+  private int openNow;
+  private int mostOpenAtOnce;
   private long dropAfterCalls = -1;
   private final List<byte[]> landed = new ArrayList<>();
   private final List<Integer> callSizes = new ArrayList<>();
@@ -59,6 +62,17 @@ public final class ScriptedZerobus implements ZerobusClient {
     refuse = which;
     refusalReason = reason;
     return this;
+  }
+
+  /** A refusal is reported as the SDK sometimes does: first "stream closed", then the service's reason. */
+  public synchronized ScriptedZerobus reportLossBeforeRefusal(boolean lossFirst) {
+    lossBeforeRefusal = lossFirst;
+    return this;
+  }
+
+  /** The most streams that were open at the same time. */
+  public synchronized int mostOpenAtOnce() {
+    return mostOpenAtOnce;
   }
 
   public synchronized ScriptedZerobus holdAcks(boolean hold) {
@@ -119,6 +133,8 @@ public final class ScriptedZerobus implements ZerobusClient {
         return CompletableFuture.failedFuture(openFailsAlways);
       }
       opens.incrementAndGet();
+      openNow++;
+      mostOpenAtOnce = Math.max(mostOpenAtOnce, openNow);
       current = new ScriptedStream(events);
       return CompletableFuture.completedFuture(current);
     }
@@ -139,6 +155,7 @@ public final class ScriptedZerobus implements ZerobusClient {
     private final StreamEvents events;
     private long nextOffset;
     private boolean failed;
+    private boolean closedByClient;
     private final List<List<byte[]>> held = new ArrayList<>();
     private long heldFrom;
 
@@ -165,7 +182,12 @@ public final class ScriptedZerobus implements ZerobusClient {
         }
         for (byte[] r : copy) {
           if (refuse.test(r)) {
-            fail(new ZerobusFailure(Kind.RECORD, refusalReason));
+            if (lossBeforeRefusal) {
+              fail(new ZerobusFailure(Kind.UNAVAILABLE, "INTERNAL: Stream closed"));
+              callbacks.execute(() -> events.failed(new ZerobusFailure(Kind.RECORD, refusalReason)));
+            } else {
+              fail(new ZerobusFailure(Kind.RECORD, refusalReason));
+            }
             return offset;
           }
         }
@@ -219,6 +241,10 @@ public final class ScriptedZerobus implements ZerobusClient {
     @Override
     public void close() {
       synchronized (ScriptedZerobus.this) {
+        if (!closedByClient) {
+          closedByClient = true;
+          openNow--;
+        }
         failed = true;
       }
     }
