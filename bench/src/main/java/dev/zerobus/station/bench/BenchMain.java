@@ -40,7 +40,8 @@ public final class BenchMain {
   private static final String USAGE = "usage: zerobus-bench sdk [records] | encoder | encoder-ab <older bench jar> [rounds]"
       + " | bridge [sdk records] [seconds per run] [streams per table list, default 1,2,4]"
       + " | connector [records] [streams per table list, default 1,2,4] | overload [seconds, default 120] [ack delay ms, default 1000]"
-      + " | profile [seconds, default 30] [wait_for_ack, default false]";
+      + " | profile [seconds, default 30] [wait_for_ack, default false]"
+      + " | startup [tables, default 300] [rounds, default 3]";
 
   public static void main(String[] args) throws Exception {
     String which = args.length > 0 ? args[0] : "sdk";
@@ -65,6 +66,9 @@ public final class BenchMain {
       case "profile":
         ProfileBench.run(args.length > 1 ? Integer.parseInt(args[1]) : 30,
             args.length > 2 && Boolean.parseBoolean(args[2]));
+        break;
+      case "startup":
+        StartupBench.run(args.length > 1 ? Integer.parseInt(args[1]) : 300, args.length > 2 ? Integer.parseInt(args[2]) : 3);
         break;
       case "overload":
         OverloadBench.run(args.length > 1 ? Integer.parseInt(args[1]) : 120,

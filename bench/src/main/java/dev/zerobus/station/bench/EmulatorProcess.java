@@ -37,6 +37,11 @@ final class EmulatorProcess implements AutoCloseable {
   }
 
   static EmulatorProcess start(Path jar, boolean discard) throws IOException {
+    return start(jar, discard, List.of());
+  }
+
+  /** @param args more emulator options (e.g. --config with declared tables) */
+  static EmulatorProcess start(Path jar, boolean discard, List<String> args) throws IOException {
     if (!Files.exists(jar)) {
       throw new IllegalStateException(jar + " is missing: run mvn -B -Pbench -DskipTests package first");
     }
@@ -53,6 +58,7 @@ final class EmulatorProcess implements AutoCloseable {
     if (discard) {
       command.add("--discard");
     }
+    command.addAll(args);
     String secret = "bench-" + UUID.randomUUID();
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().put("ZEROBUS_EMULATOR_CLIENT_SECRET", secret);
