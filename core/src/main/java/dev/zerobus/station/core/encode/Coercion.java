@@ -12,9 +12,9 @@ import java.util.Base64;
 /**
  * The one place a value becomes a column's protobuf value: reads the current value of a
  * {@link ValueSource} as the field's column type asks (see {@link DeltaType}), checks it, and
- * writes it to a {@link ProtoWriter}. Numbers go to {@link Integers} (with dates and timestamps)
- * and {@link Floats}; strings, bytes and booleans are written here. Every refusal is an
- * {@link EncodeException} naming the field.
+ * writes it to a {@link ProtoWriter}. Numbers go to {@link Integers} (with dates and timestamps),
+ * {@link Floats} and {@link Decimals}; strings, bytes and booleans are written here. Every refusal
+ * is an {@link EncodeException} naming the field.
  */
 final class Coercion {
   /** Client input echoed in an error is cut to this many characters. */
@@ -24,12 +24,14 @@ final class Coercion {
   private final EncoderOptions options;
   private final Integers integers;
   private final Floats floats;
+  private final Decimals decimals;
 
   Coercion(String table, EncoderOptions options) {
     this.table = table;
     this.options = options;
     this.integers = new Integers(table);
     this.floats = new Floats(table);
+    this.decimals = new Decimals(table);
   }
 
   /** Writes the source's current (non-null) value of scalar field f; tagged unless it goes into a packed run. */
@@ -44,6 +46,9 @@ final class Coercion {
         return;
       case FLOATING:
         floats.write(src, f, w, path, tagged);
+        return;
+      case DECIMAL:
+        decimals.write(src, f, w, path);
         return;
       case BOOL:
         if (k != Kind.TRUE && k != Kind.FALSE) {
@@ -77,6 +82,9 @@ final class Coercion {
           throw new EncodeException(table, path, "map key must be true or false, got \"" + abbreviate(k) + "\"");
         }
         writeBool(entry, key, k.equals("true"), true);
+        return;
+      case DECIMAL:
+        decimals.writeKey(entry, key, k, path);
         return;
       default:
         integers.writeKey(entry, key, k, path);

@@ -76,91 +76,30 @@ final class Integers {
 
   /**
    * An integer from decimal text such as {@code 12}, {@code 25.0} or {@code 1e3}. The range is
-   * judged from the digits and the exponent before any number is built, so text like
-   * {@code 1e1000000} costs nothing; only up to 20 significant digits ever become a BigInteger.
+   * judged from the digits and the exponent before any number is built ({@link NumberText}), so text
+   * like {@code 1e1000000} costs nothing; only up to 20 significant digits ever become a BigInteger.
    */
   private long integerText(String s, FieldPlan f, String path) throws EncodeException {
-    int n = s.length();
-    int i = 0;
-    boolean negative = false;
-    if (i < n && (s.charAt(i) == '-' || s.charAt(i) == '+')) {
-      negative = s.charAt(i) == '-';
-      i++;
-    }
-    StringBuilder digits = new StringBuilder(24);
-    int intDigits = 0;
-    boolean seenPoint = false;
-    boolean any = false;
-    for (; i < n; i++) {
-      char c = s.charAt(i);
-      if (c >= '0' && c <= '9') {
-        any = true;
-        if (digits.length() == 0 && c == '0') {
-          if (seenPoint) {
-            intDigits--; // a leading zero after the point moves the digits right
-          }
-          continue;
-        }
-        if (digits.length() < 64) {
-          digits.append(c);
-        } else if (c != '0') {
-          digits.setCharAt(63, '1'); // keep "something non-zero beyond" without keeping it all
-        }
-        if (!seenPoint) {
-          intDigits++;
-        }
-      } else if (c == '.' && !seenPoint) {
-        seenPoint = true;
-      } else {
-        break;
-      }
-    }
-    long exponent = 0;
-    if (i < n && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
-      i++;
-      boolean expNegative = false;
-      if (i < n && (s.charAt(i) == '-' || s.charAt(i) == '+')) {
-        expNegative = s.charAt(i) == '-';
-        i++;
-      }
-      int start = i;
-      for (; i < n && s.charAt(i) >= '0' && s.charAt(i) <= '9'; i++) {
-        if (exponent < 1_000_000_000_000L) {
-          exponent = exponent * 10 + (s.charAt(i) - '0');
-        }
-      }
-      if (i == start) {
-        any = false;
-      }
-      exponent = expNegative ? -exponent : exponent;
-    }
-    if (!any || i != n) {
+    NumberText t = NumberText.read(s);
+    if (t == null) {
       throw Coercion.wrongType(table, path, "an integer" + expectation(f), "\"" + Coercion.abbreviate(s) + "\"");
     }
-    // Count digits without trailing zeros; every digit past the integral ones is a fraction.
-    int significant = digits.length();
-    while (significant > 0 && digits.charAt(significant - 1) == '0') {
-      significant--;
-    }
-    if (significant == 0) {
+    if (t.isZero()) {
       return checkRange(0, f, path);
     }
-    long integral = intDigits + exponent;
-    if (significant > integral) {
+    if (t.lastPower() < 0) {
       throw new EncodeException(table, path, "expected an integer" + expectation(f) + ", got "
           + Coercion.abbreviate(s) + " (it has a fraction)");
     }
-    if (integral > 20) {
+    if (t.digitsBefore() > 20) {
       throw outOfRange(path, f, Coercion.abbreviate(s));
     }
     StringBuilder whole = new StringBuilder(21);
-    if (negative) {
+    if (t.negative) {
       whole.append('-');
     }
-    whole.append(digits, 0, significant);
-    for (long z = significant; z < integral; z++) {
-      whole.append('0');
-    }
+    t.appendSignificant(whole);
+    whole.append("0".repeat((int) t.lastPower()));
     BigInteger b = new BigInteger(whole.toString());
     if (f.unsigned64) {
       if (b.signum() < 0 || b.compareTo(TWO_TO_64) >= 0) {

@@ -66,7 +66,7 @@ public final class RecordEncoder {
     this.table = table;
     this.options = options;
     this.coercion = new Coercion(table, options);
-    this.root = new MessagePlan(schema.descriptor(), schema::columnType, new HashMap<>());
+    this.root = new MessagePlan(schema.descriptor(), schema, new HashMap<>());
   }
 
   public EncoderOptions options() {
