@@ -125,7 +125,22 @@ class ProtoRowsTest {
     }
   }
 
-  static JsonNode decode(ProtoRows rows, ByteString record) throws Exception {
+  @Test
+  void jsonRecordsForADecimalColumnAreCheckedTheSameWay() throws Exception {
+    RowDecoder json = new RowDecoder.Json(TableSchema.parse("id STRING NOT NULL, amount DECIMAL(10,2)"));
+    assertEquals("\"12.30\"", decode(json, ByteString.copyFromUtf8("{\"id\": \"a\", \"amount\": \"12.30\"}"))
+        .get("amount").toString(), "the text as sent");
+    assertEquals(12.5, decode(json, ByteString.copyFromUtf8("{\"id\": \"a\", \"amount\": 12.5}")).get("amount")
+        .asDouble());
+    for (String bad : new String[] {"12.345", "\"123456789\"", "true", "\"x\""}) {
+      RowDecoder.RecordRejected e = assertThrows(RowDecoder.RecordRejected.class,
+          () -> decode(json, ByteString.copyFromUtf8("{\"id\": \"b\", \"amount\": " + bad + "}")), bad);
+      assertTrue(e.getMessage().startsWith("field 'amount' value ") && e.getMessage().contains("DECIMAL(10,2)"),
+          e.getMessage());
+    }
+  }
+
+  static JsonNode decode(RowDecoder rows, ByteString record) throws Exception {
     ByteArrayOutputStream json = new ByteArrayOutputStream();
     try (JsonGenerator out = MAPPER.getFactory().createGenerator(json)) {
       rows.writeRow(out, record);
