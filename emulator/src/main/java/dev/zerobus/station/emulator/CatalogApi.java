@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import dev.zerobus.station.emulator.ColumnType.ArrayOf;
 import dev.zerobus.station.emulator.ColumnType.Column;
+import dev.zerobus.station.emulator.ColumnType.DecimalOf;
 import dev.zerobus.station.emulator.ColumnType.MapOf;
 import dev.zerobus.station.emulator.ColumnType.Primitive;
 import dev.zerobus.station.emulator.ColumnType.StructOf;
@@ -17,8 +18,9 @@ import java.util.Locale;
 
 /**
  * Unity Catalog's {@code GET /api/2.1/unity-catalog/tables/{full_name}} for the emulator's tables,
- * declared or created by a stream: columns with name, type_name, type_text, type_json, nullable and
- * position, as the real service answers. The bearer token is checked as on the ingest endpoint:
+ * declared or created by a stream: columns with name, type_name, type_text, type_json, type_precision,
+ * type_scale, nullable and position, as the real service answers (precision and scale are a DECIMAL's,
+ * 0 for other types). The bearer token is checked as on the ingest endpoint:
  * unknown or expired is 401, a token scoped to another table is 403.
  */
 final class CatalogApi implements HttpJson.Handler {
@@ -69,11 +71,14 @@ final class CatalogApi implements HttpJson.Handler {
       ObjectNode field = NODES.objectNode().put("name", c.name());
       field.set("type", sparkType(c.type()));
       field.put("nullable", c.nullable()).putObject("metadata");
+      DecimalOf decimal = c.type() instanceof DecimalOf d ? d : null;
       columns.addObject()
           .put("name", c.name())
           .put("type_name", typeName(c.type()))
           .put("type_text", typeText(c.type()))
           .put("type_json", field.toString())
+          .put("type_precision", decimal == null ? 0 : decimal.precision())
+          .put("type_scale", decimal == null ? 0 : decimal.scale())
           .put("nullable", c.nullable())
           .put("position", position++);
     }
@@ -84,6 +89,9 @@ final class CatalogApi implements HttpJson.Handler {
   private static com.fasterxml.jackson.databind.JsonNode sparkType(ColumnType t) {
     if (t instanceof Primitive p) {
       return NODES.textNode(p.sparkName);
+    }
+    if (t instanceof DecimalOf d) {
+      return NODES.textNode(d.sparkName());
     }
     ObjectNode o = NODES.objectNode();
     if (t instanceof ArrayOf a) {
@@ -106,13 +114,17 @@ final class CatalogApi implements HttpJson.Handler {
   }
 
   private static String typeName(ColumnType t) {
-    return t instanceof Primitive p ? p.typeName : t instanceof ArrayOf ? "ARRAY" : t instanceof MapOf ? "MAP" : "STRUCT";
+    return t instanceof Primitive p ? p.typeName : t instanceof DecimalOf ? "DECIMAL" : t instanceof ArrayOf ? "ARRAY"
+        : t instanceof MapOf ? "MAP" : "STRUCT";
   }
 
   /** type_text as the service writes it: lower case, no spaces after colons. */
   private static String typeText(ColumnType t) {
     if (t instanceof Primitive p) {
       return p.name().toLowerCase(Locale.ROOT);
+    }
+    if (t instanceof DecimalOf d) {
+      return d.sparkName();
     }
     if (t instanceof ArrayOf a) {
       return "array<" + typeText(a.element()) + ">";

@@ -7,8 +7,8 @@ import java.util.stream.Collectors;
 /**
  * A Databricks column type, as far as Zerobus can write it. The mapping to protobuf follows the
  * one the Zerobus SDK's own proto generator uses: TINYINT/SMALLINT/INT/DATE are int32,
- * BIGINT/TIMESTAMP/TIMESTAMP_NTZ are int64, VARIANT is a string, ARRAY is repeated, MAP is a
- * protobuf map, STRUCT is a nested message.
+ * BIGINT/TIMESTAMP/TIMESTAMP_NTZ are int64, VARIANT and DECIMAL are strings, ARRAY is repeated,
+ * MAP is a protobuf map, STRUCT is a nested message.
  */
 public sealed interface ColumnType {
 
@@ -74,6 +74,31 @@ public sealed interface ColumnType {
             return null;
           }
       }
+    }
+  }
+
+  /**
+   * DECIMAL(precision, scale), written as a protobuf string holding the number's decimal text, as
+   * the SDK's generator maps it. Databricks allows precision 1 to 38 and scale 0 to precision.
+   */
+  record DecimalOf(int precision, int scale) implements ColumnType {
+    public static final int MAX_PRECISION = 38;
+
+    public DecimalOf {
+      if (precision < 1 || precision > MAX_PRECISION || scale < 0 || scale > precision) {
+        throw new IllegalArgumentException("DECIMAL(" + precision + ", " + scale + "): precision must be 1 to "
+            + MAX_PRECISION + " and scale 0 to the precision");
+      }
+    }
+
+    @Override
+    public String sql() {
+      return "DECIMAL(" + precision + "," + scale + ")";
+    }
+
+    /** Spark's name, as Unity Catalog's type_json and type_text spell it. */
+    public String sparkName() {
+      return "decimal(" + precision + "," + scale + ")";
     }
   }
 

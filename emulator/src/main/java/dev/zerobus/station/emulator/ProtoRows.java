@@ -8,6 +8,7 @@ import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import dev.zerobus.station.emulator.ColumnType.ArrayOf;
 import dev.zerobus.station.emulator.ColumnType.Column;
+import dev.zerobus.station.emulator.ColumnType.DecimalOf;
 import dev.zerobus.station.emulator.ColumnType.MapOf;
 import dev.zerobus.station.emulator.ColumnType.Primitive;
 import dev.zerobus.station.emulator.ColumnType.StructOf;
@@ -24,8 +25,8 @@ import java.util.Map;
  * Decodes protobuf records straight from wire format to the landing JSON, guided by the stream's
  * descriptor: no message objects in between, since the emulator decodes every record it acks.
  * It is as strict as a server should be: unknown field numbers, wrong wire types, invalid UTF-8,
- * missing required fields and values out of range for TINYINT/SMALLINT columns reject the record
- * with the field's path. Fields absent from a record are left out of its row (null).
+ * missing required fields, values out of range for TINYINT/SMALLINT columns and DECIMAL text the
+ * column cannot hold exactly reject the record with the field's path. Fields absent from a record are left out of its row (null).
  */
 final class ProtoRows implements RowDecoder {
   private static final int VARINT = 0;
@@ -272,6 +273,8 @@ final class ProtoRows implements RowDecoder {
       throws RecordRejected, IOException {
     if (field.type == FieldDescriptor.Type.BYTES) {
       out.writeBinary(buf, start, length);
+    } else if (field.column instanceof DecimalOf decimal) {
+      out.writeString(DecimalCheck.checked(utf8(buf, start, length, path), decimal, path));
     } else if (isAscii(buf, start, length)) {
       out.writeUTF8String(buf, start, length);
     } else {

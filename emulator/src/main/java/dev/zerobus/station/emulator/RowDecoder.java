@@ -14,6 +14,7 @@ import com.google.protobuf.Descriptors.FileDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.zerobus.station.emulator.ColumnType.ArrayOf;
 import dev.zerobus.station.emulator.ColumnType.Column;
+import dev.zerobus.station.emulator.ColumnType.DecimalOf;
 import dev.zerobus.station.emulator.ColumnType.MapOf;
 import dev.zerobus.station.emulator.ColumnType.Primitive;
 import dev.zerobus.station.emulator.ColumnType.StructOf;
@@ -188,6 +189,11 @@ interface RowDecoder {
           Map.Entry<String, JsonNode> e = it.next();
           checkValue(e.getValue(), map.value(), path + "." + e.getKey());
         }
+      } else if (type instanceof DecimalOf decimal) {
+        if (!v.isTextual() && !v.isNumber()) {
+          throw wrong(path, v, type);
+        }
+        DecimalCheck.checked(v.asText(), decimal, path);
       } else {
         Primitive p = (Primitive) type;
         boolean ok;

@@ -4,6 +4,7 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import dev.zerobus.station.emulator.ColumnType.ArrayOf;
 import dev.zerobus.station.emulator.ColumnType.Column;
+import dev.zerobus.station.emulator.ColumnType.DecimalOf;
 import dev.zerobus.station.emulator.ColumnType.MapOf;
 import dev.zerobus.station.emulator.ColumnType.Primitive;
 import dev.zerobus.station.emulator.ColumnType.StructOf;
@@ -134,6 +135,13 @@ public final class TableSchema {
       if (!scalarFits(primitive, field.getType())) {
         return where + ": field '" + path + "' is " + describe(field) + " but column is " + type.sql()
             + " (write it as protobuf " + primitive.protoType + ")";
+      }
+      return null;
+    }
+    if (type instanceof DecimalOf) {
+      if (field.getType() != FieldDescriptor.Type.STRING) {
+        return where + ": field '" + path + "' is " + describe(field) + " but column is " + type.sql()
+            + " (write it as protobuf string, the number's decimal text)";
       }
       return null;
     }
@@ -287,8 +295,9 @@ public final class TableSchema {
           expect(',');
           ColumnType value = type();
           expect('>');
-          if (!(key instanceof Primitive p) || p == Primitive.FLOAT || p == Primitive.DOUBLE
-              || p == Primitive.BINARY) {
+          boolean scalarKey = key instanceof DecimalOf
+              || key instanceof Primitive p && p != Primitive.FLOAT && p != Primitive.DOUBLE && p != Primitive.BINARY;
+          if (!scalarKey) {
             throw error("MAP key must be a string, integer or boolean type, not " + key.sql());
           }
           return new MapOf(key, value);
@@ -302,6 +311,10 @@ public final class TableSchema {
           expect('>');
           return new StructOf(fields);
         }
+        case "DECIMAL":
+        case "DEC":
+        case "NUMERIC":
+          return decimal();
         case "VARCHAR":
         case "CHAR":
           if (accept('(')) {
@@ -313,11 +326,37 @@ public final class TableSchema {
           Primitive p = Primitive.parse(word);
           if (p == null) {
             throw error("unsupported column type " + word + " (supported: TINYINT, SMALLINT, INT, BIGINT,"
-                + " FLOAT, DOUBLE, STRING, BOOLEAN, BINARY, DATE, TIMESTAMP, TIMESTAMP_NTZ, VARIANT,"
+                + " FLOAT, DOUBLE, DECIMAL(p,s), STRING, BOOLEAN, BINARY, DATE, TIMESTAMP, TIMESTAMP_NTZ, VARIANT,"
                 + " ARRAY<>, MAP<>, STRUCT<>)");
           }
           return p;
       }
+    }
+
+    /** {@code DECIMAL}, {@code DECIMAL(p)} or {@code DECIMAL(p, s)}; as in Databricks SQL, p defaults to 10 and s to 0. */
+    private DecimalOf decimal() {
+      int precision = 10;
+      int scale = 0;
+      if (accept('(')) {
+        precision = number();
+        if (accept(',')) {
+          scale = number();
+        }
+        expect(')');
+      }
+      try {
+        return new DecimalOf(precision, scale);
+      } catch (IllegalArgumentException e) {
+        throw error(e.getMessage());
+      }
+    }
+
+    private int number() {
+      String digits = identifier();
+      if (!digits.matches("[0-9]{1,3}")) {
+        throw error("expected a number, got '" + digits + "'");
+      }
+      return Integer.parseInt(digits);
     }
 
     private String identifier() {

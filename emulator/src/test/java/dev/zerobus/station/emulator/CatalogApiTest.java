@@ -35,7 +35,8 @@ class CatalogApiTest {
     emulator = ZerobusEmulator.builder()
         .table("main.uc.every", "id BIGINT NOT NULL, tiny TINYINT, small SMALLINT, i INT, f FLOAT, d DOUBLE,"
             + " b BOOLEAN, s STRING, bin BINARY, day DATE, at TIMESTAMP, local TIMESTAMP_NTZ, v VARIANT,"
-            + " tags ARRAY<STRING>, counts MAP<STRING, BIGINT>, loc STRUCT<lat: DOUBLE, lon: DOUBLE NOT NULL>")
+            + " tags ARRAY<STRING>, counts MAP<STRING, BIGINT>, loc STRUCT<lat: DOUBLE, lon: DOUBLE NOT NULL>,"
+            + " amount DECIMAL(10,2), rates ARRAY<DECIMAL(5,4)>")
         .table("main.uc.wide", WIDE)
         .table("main.uc.deep", DEEP)
         .start();
@@ -60,7 +61,7 @@ class CatalogApiTest {
     JsonNode info = MAPPER.readTree(answer.body());
     assertEquals("main.uc.every", info.get("full_name").asText());
     JsonNode columns = info.get("columns");
-    assertEquals(16, columns.size());
+    assertEquals(18, columns.size());
     JsonNode id = columns.get(0);
     assertEquals("id", id.get("name").asText());
     assertEquals("LONG", id.get("type_name").asText());
@@ -77,6 +78,16 @@ class CatalogApiTest {
     JsonNode counts = MAPPER.readTree(columns.get(14).get("type_json").asText()).get("type");
     assertEquals("map", counts.get("type").asText());
     assertEquals("long", counts.get("valueType").asText());
+    assertEquals(0, id.get("type_precision").asInt());
+    JsonNode amount = columns.get(16);
+    assertEquals("DECIMAL", amount.get("type_name").asText());
+    assertEquals("decimal(10,2)", amount.get("type_text").asText());
+    assertEquals("decimal(10,2)", MAPPER.readTree(amount.get("type_json").asText()).get("type").asText());
+    assertEquals(10, amount.get("type_precision").asInt());
+    assertEquals(2, amount.get("type_scale").asInt());
+    JsonNode rates = columns.get(17);
+    assertEquals("array<decimal(5,4)>", rates.get("type_text").asText());
+    assertEquals("decimal(5,4)", MAPPER.readTree(rates.get("type_json").asText()).get("type").get("elementType").asText());
   }
 
   @Test

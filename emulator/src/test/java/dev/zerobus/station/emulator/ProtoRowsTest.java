@@ -13,6 +13,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.util.JsonFormat;
 import dev.zerobus.station.emulator.testing.AllTypes;
+import dev.zerobus.station.emulator.testing.LedgerEntry;
 import dev.zerobus.station.emulator.testing.Reading;
 import dev.zerobus.station.emulator.testing.ReadingPlus;
 import java.io.ByteArrayOutputStream;
@@ -99,7 +100,47 @@ class ProtoRowsTest {
     assertTrue(e.getMessage().contains("field 'temp' value 40000 is out of range for SMALLINT"), e.getMessage());
   }
 
-  static JsonNode decode(ProtoRows rows, ByteString record) throws Exception {
+  @Test
+  void decimalTextLandsExactlyAndWhatWouldNeedRoundingIsRejected() throws Exception {
+    ProtoRows rows = new ProtoRows(LedgerEntry.getDescriptor(),
+        TableSchema.parse("id STRING NOT NULL, amount DECIMAL(10,2), note STRING"));
+    for (String exact : new String[] {"12345678.91", "-0.5", "12.300", "1e3", "0", "-99999999.99"}) {
+      JsonNode row = decode(rows, LedgerEntry.newBuilder().setId("a").setAmount(exact).build().toByteString());
+      assertEquals(exact, row.get("amount").asText(), "the text as sent");
+      assertTrue(row.get("amount").isTextual(), row.toString());
+    }
+    String[][] refused = {
+        {"12.345", "it needs 3 digits after the point, DECIMAL(10,2) keeps 2"},
+        {"123456789.1", "it needs 9 digits before the point, DECIMAL(10,2) keeps 8"},
+        {"1e999999999", "it needs 1000000000 digits before the point"},
+        {"1e-999999999", "it needs 999999999 digits after the point"},
+        {"twelve", "it is not a decimal number"},
+        {"", "it is not a decimal number"},
+        {"1" + "0".repeat(2_000), "it is not a decimal number"}};
+    for (String[] r : refused) {
+      ByteString record = LedgerEntry.newBuilder().setId("b").setAmount(r[0]).build().toByteString();
+      RowDecoder.RecordRejected e = assertThrows(RowDecoder.RecordRejected.class, () -> decode(rows, record), r[0]);
+      assertTrue(e.getMessage().startsWith("field 'amount' value \"") && e.getMessage().contains("does not fit DECIMAL(10,2)")
+          && e.getMessage().contains(r[1]), e.getMessage());
+    }
+  }
+
+  @Test
+  void jsonRecordsForADecimalColumnAreCheckedTheSameWay() throws Exception {
+    RowDecoder json = new RowDecoder.Json(TableSchema.parse("id STRING NOT NULL, amount DECIMAL(10,2)"));
+    assertEquals("\"12.30\"", decode(json, ByteString.copyFromUtf8("{\"id\": \"a\", \"amount\": \"12.30\"}"))
+        .get("amount").toString(), "the text as sent");
+    assertEquals(12.5, decode(json, ByteString.copyFromUtf8("{\"id\": \"a\", \"amount\": 12.5}")).get("amount")
+        .asDouble());
+    for (String bad : new String[] {"12.345", "\"123456789\"", "true", "\"x\""}) {
+      RowDecoder.RecordRejected e = assertThrows(RowDecoder.RecordRejected.class,
+          () -> decode(json, ByteString.copyFromUtf8("{\"id\": \"b\", \"amount\": " + bad + "}")), bad);
+      assertTrue(e.getMessage().startsWith("field 'amount' value ") && e.getMessage().contains("DECIMAL(10,2)"),
+          e.getMessage());
+    }
+  }
+
+  static JsonNode decode(RowDecoder rows, ByteString record) throws Exception {
     ByteArrayOutputStream json = new ByteArrayOutputStream();
     try (JsonGenerator out = MAPPER.getFactory().createGenerator(json)) {
       rows.writeRow(out, record);

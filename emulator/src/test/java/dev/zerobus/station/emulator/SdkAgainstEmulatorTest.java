@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import dev.zerobus.station.emulator.testing.AllTypes;
+import dev.zerobus.station.emulator.testing.LedgerEntry;
 import dev.zerobus.station.emulator.testing.Reading;
 import dev.zerobus.station.emulator.testing.ReadingPlus;
 import java.util.ArrayList;
@@ -37,6 +38,7 @@ class SdkAgainstEmulatorTest {
     emulator = ZerobusEmulator.builder()
         .table("main.declared.readings", "device_name STRING NOT NULL, temp INT, humidity BIGINT")
         .table("main.declared.narrow", "device_name STRING, temp TINYINT, humidity BIGINT")
+        .table("main.declared.ledger", "id STRING NOT NULL, amount DECIMAL(10,2), note STRING")
         .start();
     sdk = new ZerobusSdk(emulator.zerobusEndpoint(), emulator.workspaceUrl());
   }
@@ -191,6 +193,30 @@ class SdkAgainstEmulatorTest {
     assertTrue(acks.awaitError(1).contains(reason), acks.errors().toString());
     assertEquals(0, acks.ackedUpTo(), "the record before the refused one was acknowledged");
     assertEquals(List.of("ok"), emulator.rowValues("main.declared.narrow").stream().map(r -> r.get("device_name").asText()).toList());
+    try {
+      stream.close();
+    } catch (ZerobusException alreadyFailed) {
+      // close reports the same failure
+    }
+  }
+
+  @Test
+  void decimalTextLandsExactlyAndAValueThatWouldNeedRoundingFailsTheStream() throws Exception {
+    String table = "main.declared.ledger";
+    TestSdk.Acks acks = new TestSdk.Acks();
+    ZerobusProtoStream stream = TestSdk.protoStream(sdk, emulator, table, LedgerEntry.getDescriptor(),
+        TestSdk.patient(acks));
+    stream.ingestRecordOffset(LedgerEntry.newBuilder().setId("a").setAmount("12345678.91").build());
+    stream.ingestRecordOffset(LedgerEntry.newBuilder().setId("b").setAmount("12.345").build());
+    ZerobusException e = assertThrows(ZerobusException.class, stream::flush);
+    assertInstanceOf(NonRetriableException.class, e, e.toString());
+    String reason = "table main.declared.ledger, record 0 at offset 1: field 'amount' value \"12.345\" does not fit"
+        + " DECIMAL(10,2): it needs 3 digits after the point, DECIMAL(10,2) keeps 2";
+    assertTrue(e.getMessage().contains(reason), e.getMessage());
+    assertEquals(0, acks.ackedUpTo(), "the record before the refused one was acknowledged");
+    List<JsonNode> rows = emulator.rowValues(table);
+    assertEquals(1, rows.size(), rows.toString());
+    assertEquals("{\"id\":\"a\",\"amount\":\"12345678.91\"}", rows.get(0).toString());
     try {
       stream.close();
     } catch (ZerobusException alreadyFailed) {

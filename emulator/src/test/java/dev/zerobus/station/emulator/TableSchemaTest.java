@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.zerobus.station.emulator.ColumnType.DecimalOf;
 import dev.zerobus.station.emulator.testing.AllTypes;
+import dev.zerobus.station.emulator.testing.LedgerEntry;
 import dev.zerobus.station.emulator.testing.Reading;
 import org.junit.jupiter.api.Test;
 
@@ -22,9 +24,27 @@ class TableSchemaTest {
   }
 
   @Test
+  void declaresDecimalColumnsWithPrecisionAndScale() {
+    TableSchema ledger = TableSchema.parse("id STRING NOT NULL, amount DECIMAL(10,2), note STRING");
+    assertEquals(new DecimalOf(10, 2), ledger.column("amount").type());
+    assertEquals("id STRING NOT NULL, amount DECIMAL(10,2), note STRING", ledger.sql());
+    assertEquals("a DECIMAL(10,0), b DECIMAL(5,0), c DECIMAL(38,38), d ARRAY<DECIMAL(4,1)>, m MAP<DECIMAL(3,0), STRING>",
+        TableSchema.parse("a DECIMAL, b numeric(5), c dec(38, 38), d ARRAY<DECIMAL(4, 1)>, m MAP<DECIMAL(3), STRING>")
+            .sql());
+    assertNull(ledger.mismatch("t", LedgerEntry.getDescriptor()), "DECIMAL is written as a protobuf string");
+    assertEquals("table t: field 'temp' is int32 but column is DECIMAL(10,2) (write it as protobuf string, the number's"
+        + " decimal text)", TableSchema.parse("device_name STRING, temp DECIMAL(10,2)").mismatch("t",
+            Reading.getDescriptor()));
+  }
+
+  @Test
   void rejectsWhatZerobusCannotWrite() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TableSchema.parse("d DECIMAL(10,2)"));
-    assertTrue(e.getMessage().contains("unsupported column type DECIMAL"), e.getMessage());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TableSchema.parse("d DECIMAL(39,2)"));
+    assertTrue(e.getMessage().contains("precision must be 1 to 38 and scale 0 to the precision"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> TableSchema.parse("d DECIMAL(5,6)"));
+    assertThrows(IllegalArgumentException.class, () -> TableSchema.parse("d DECIMAL(x)"));
+    e = assertThrows(IllegalArgumentException.class, () -> TableSchema.parse("d MONEY"));
+    assertTrue(e.getMessage().contains("unsupported column type MONEY"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> TableSchema.parse("m MAP<DOUBLE, INT>"));
     assertThrows(IllegalArgumentException.class, () -> TableSchema.parse("a INT,"));
     assertThrows(IllegalArgumentException.class, () -> TableSchema.parse(""));

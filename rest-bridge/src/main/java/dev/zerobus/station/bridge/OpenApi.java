@@ -158,7 +158,7 @@ final class OpenApi {
       return messageSchema(f.getMessageType(), table, strict);
     }
     DeltaType column = table != null ? table.columnType(f) : DeltaType.ofProto(f.toProto().getType());
-    return column.openApi();
+    return column == DeltaType.DECIMAL ? table.decimal(f).openApi() : column.openApi();
   }
 
   /**

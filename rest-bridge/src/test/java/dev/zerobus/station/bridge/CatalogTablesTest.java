@@ -14,9 +14,8 @@ import dev.zerobus.station.core.config.EncoderOptions;
 import dev.zerobus.station.core.config.Env;
 import dev.zerobus.station.core.config.StationConfig;
 import dev.zerobus.station.core.delivery.StreamManager;
-import dev.zerobus.station.core.errors.ConfigException;
 import dev.zerobus.station.core.errors.EncodeException;
-import dev.zerobus.station.core.schema.CatalogTable;
+import dev.zerobus.station.core.schema.DecimalType;
 import dev.zerobus.station.core.schema.DeltaType;
 import dev.zerobus.station.core.sdk.SdkZerobusClient;
 import dev.zerobus.station.core.table.TableDefinition;
@@ -59,15 +58,14 @@ class CatalogTablesTest {
         case ARRAY -> "ARRAY<INT>";
         case MAP -> "MAP<STRING, BIGINT>";
         case STRUCT -> "STRUCT<a: INT, b: STRUCT<c: DATE>>";
-        case DECIMAL -> null;
+        case DECIMAL -> "DECIMAL(10,2)";
         default -> t.sql();
       };
-      if (sql != null) {
-        SQL.put(t, sql);
-        b.table("main.types." + t.name().toLowerCase(), "v " + sql);
-      }
+      SQL.put(t, sql);
+      b.table("main.types." + t.name().toLowerCase(), "v " + sql);
     }
     b.table("main.types.readings", "device STRING NOT NULL, temp SMALLINT, at TIMESTAMP, tags ARRAY<STRING>");
+    b.table("main.default.ledger", "id STRING NOT NULL, amount DECIMAL(10,2), note STRING");
     emulator = b.start();
   }
 
@@ -83,30 +81,29 @@ class CatalogTablesTest {
     TableRegistry registry = TableRegistry.load(StationConfig.load(config("types", tables), Env.of(Map.of())),
         EncoderOptions.STRICT, credentials());
     ObjectNode openApi = OpenApi.document(registry.tables(), "test", false, true);
+    var validated = new io.swagger.parser.OpenAPIParser().readContents(openApi.toString(), null, null);
+    assertTrue(validated.getMessages() == null || validated.getMessages().isEmpty(), "every type's schema is valid OpenAPI: "
+        + validated.getMessages());
     for (DeltaType t : DeltaType.values()) {
-      if (t == DeltaType.DECIMAL) {
-        // Refused with a reason everywhere: the emulator's column parser, and core's catalog reading.
-        assertThrows(IllegalArgumentException.class, () -> TableSchema.parse("v DECIMAL(10, 2)"));
-        ConfigException e = assertThrows(ConfigException.class, () -> CatalogTable.fromTableInfo("c.s.t",
-            Json.MAPPER.readTree("{\"columns\": [{\"name\": \"v\", \"type_json\": "
-                + "\"{\\\"name\\\":\\\"v\\\",\\\"type\\\":\\\"decimal(10,2)\\\",\\\"nullable\\\":true}\", \"position\": 0}]}"))
-            .build("p", "M"));
-        assertTrue(e.getMessage().contains("DECIMAL columns are not supported"), e.getMessage());
-        continue;
-      }
       TableDefinition table = registry.find(t.name().toLowerCase()).orElseThrow();
       FieldDescriptor v = table.descriptor().findFieldByName("v");
       // The emulator: its own copy of the table, and it takes the descriptor core built from its catalog answer.
       assertNull(TableSchema.parse("v " + SQL.get(t)).mismatch("main.types.x", table.descriptor()), t.name());
       if (t.scalar()) {
-        ColumnType.Primitive p = ColumnType.Primitive.valueOf(t.name());
-        assertEquals(t.protoName(), p.protoType, t.name());
-        assertEquals(t.sparkName(), p.sparkName, t.name());
+        if (t == DeltaType.DECIMAL) {
+          // The emulator's DECIMAL is a type of its own, carrying precision and scale as the catalog reports them.
+          assertEquals(new ColumnType.DecimalOf(10, 2), TableSchema.parse("v " + SQL.get(t)).column("v").type());
+          assertEquals(new DecimalType(10, 2), table.decimal(v));
+        } else {
+          ColumnType.Primitive p = ColumnType.Primitive.valueOf(t.name());
+          assertEquals(t.protoName(), p.protoType, t.name());
+          assertEquals(t.sparkName(), p.sparkName, t.name());
+        }
         assertEquals(t.proto(), v.toProto().getType(), t.name());
         assertEquals(t, table.columnType(v), t.name());
-        // OpenAPI: the field's schema is the table's.
+        // OpenAPI: the field's schema is the table's (a DECIMAL's with its precision and scale).
         JsonNode schema = openApi.at("/components/schemas/" + t.name().toLowerCase() + "/properties/v");
-        assertEquals(t.openApi(), schema, t.name());
+        assertEquals(t == DeltaType.DECIMAL ? table.decimal(v).openApi() : t.openApi(), schema, t.name());
       } else {
         assertEquals(t == DeltaType.MAP, v.isMapField(), t.name());
         assertEquals(t != DeltaType.STRUCT, v.isRepeated(), t.name());
@@ -138,6 +135,7 @@ class CatalogTablesTest {
       case BOOL -> List.of("true", "false");
       case STRING -> List.of("\"x\"", "\"{\\\"a\\\": 1}\"");
       case BYTES -> List.of("\"AQI=\"", "\"_-8=\"");
+      case DECIMAL -> List.of("12.34", "\"-0.5\"", "1e3", "\"99999999.99\"");
       case NONE -> t == DeltaType.ARRAY ? List.of("[1, 2]", "[]") : t == DeltaType.MAP ? List.of("{\"k\": 1}")
           : List.of("{\"a\": 1, \"b\": {\"c\": \"2024-01-31\"}}");
     };
@@ -153,6 +151,7 @@ class CatalogTablesTest {
       case BOOL -> List.of("1", "\"true\"");
       case STRING -> List.of("1", "{}");
       case BYTES -> List.of("\"@@\"", "1");
+      case DECIMAL -> List.of("12.345", "123456789", "\"x\"", "true", "1e1000000");
       case NONE -> t == DeltaType.ARRAY ? List.of("[null]", "[\"x\"]", "1") : t == DeltaType.MAP
           ? List.of("{\"k\": null}", "[1]") : List.of("{\"z\": 1}", "{\"b\": {\"c\": \"+999999999-12-31\"}}");
     };
@@ -160,27 +159,12 @@ class CatalogTablesTest {
 
   @Test
   void aTableDeclaredOnlyInTheCatalogIsIngestedThroughTheBridge() throws Exception {
-    TableRegistry registry = TableRegistry.load(StationConfig.load(config("bridge",
-        "{\"readings\": {\"table_name\": \"main.types.readings\"}}"), Env.of(Map.of())), EncoderOptions.STRICT,
-        credentials());
-    StreamManager manager = SdkZerobusClient.streamManager(registry, new Credentials(emulator.clientId(), emulator.clientSecret()),
-        BridgeFixture.FAST);
-    BridgeServer server = new BridgeServer(registry, manager, BridgeSettings.defaults("127.0.0.1", 0)
-        .withLimits(Duration.ofSeconds(10), BridgeSettings.DEFAULT_MAX_BODY_BYTES, false)).start();
+    BridgeServer server = bridge("bridge", "{\"readings\": {\"table_name\": \"main.types.readings\"}}");
     try {
-      var http = java.net.http.HttpClient.newHttpClient();
-      HttpResponse<String> ok = http.send(java.net.http.HttpRequest.newBuilder(
-              java.net.URI.create(server.url() + "/ingest/readings?wait_for_ack=true"))
-          .header("Content-Type", "application/json")
-          .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
-              "{\"device\": \"d1\", \"temp\": 21, \"at\": \"2024-01-31T10:15:30Z\", \"tags\": [\"a\"]}")).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> ok = post(server, "/ingest/readings?wait_for_ack=true",
+          "{\"device\": \"d1\", \"temp\": 21, \"at\": \"2024-01-31T10:15:30Z\", \"tags\": [\"a\"]}");
       assertEquals(200, ok.statusCode(), ok.body());
-      HttpResponse<String> tooWarm = http.send(java.net.http.HttpRequest.newBuilder(
-              java.net.URI.create(server.url() + "/ingest/readings"))
-          .header("Content-Type", "application/json")
-          .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"device\": \"d1\", \"temp\": 40000}")).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> tooWarm = post(server, "/ingest/readings", "{\"device\": \"d1\", \"temp\": 40000}");
       assertEquals(400, tooWarm.statusCode(), tooWarm.body());
       assertTrue(tooWarm.body().contains("out of range for SMALLINT"), tooWarm.body());
       JsonNode row = emulator.rowValues("main.types.readings").get(0);
@@ -189,6 +173,43 @@ class CatalogTablesTest {
     } finally {
       server.shutdown();
     }
+  }
+
+  @Test
+  void aDecimalColumnLandsAsExactTextAndAValueThatWouldNeedRoundingIsRefused() throws Exception {
+    BridgeServer server = bridge("ledger", "{\"ledger\": {\"table_name\": \"main.default.ledger\"}}");
+    try {
+      HttpResponse<String> ok = post(server, "/ingest/ledger?wait_for_ack=true", "{\"id\":\"a\",\"amount\":\"12345678.91\"}");
+      assertEquals(200, ok.statusCode(), ok.body());
+      HttpResponse<String> rounded = post(server, "/ingest/ledger", "{\"id\":\"b\",\"amount\":12.345}");
+      assertEquals(400, rounded.statusCode(), rounded.body());
+      JsonNode error = Json.MAPPER.readTree(rounded.body());
+      assertEquals("amount", error.path("field").asText(), rounded.body());
+      assertTrue(error.path("error").asText().contains("12.345 needs 3 digits after the point, DECIMAL(10,2) keeps 2"),
+          rounded.body());
+      List<JsonNode> rows = emulator.rowValues("main.default.ledger");
+      assertEquals(List.of("{\"id\":\"a\",\"amount\":\"12345678.91\"}"), rows.stream().map(JsonNode::toString).toList(),
+          "the exact text landed, and nothing of the refused record");
+    } finally {
+      server.shutdown();
+    }
+  }
+
+  /** A bridge on tables whose schemas it reads from the emulator's catalog. */
+  private static BridgeServer bridge(String name, String tablesJson) throws Exception {
+    TableRegistry registry = TableRegistry.load(StationConfig.load(config(name, tablesJson), Env.of(Map.of())),
+        EncoderOptions.STRICT, credentials());
+    StreamManager manager = SdkZerobusClient.streamManager(registry, new Credentials(emulator.clientId(),
+        emulator.clientSecret()), BridgeFixture.FAST);
+    return new BridgeServer(registry, manager, BridgeSettings.defaults("127.0.0.1", 0)
+        .withLimits(Duration.ofSeconds(10), BridgeSettings.DEFAULT_MAX_BODY_BYTES, false)).start();
+  }
+
+  private static HttpResponse<String> post(BridgeServer server, String path, String json) throws Exception {
+    return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create(server.url() + path))
+        .header("Content-Type", "application/json")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   @Test

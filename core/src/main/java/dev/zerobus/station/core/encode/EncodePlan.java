@@ -3,16 +3,18 @@ package dev.zerobus.station.core.encode;
 import com.google.protobuf.DescriptorProtos.FieldDescriptorProto;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
+import dev.zerobus.station.core.schema.DecimalType;
 import dev.zerobus.station.core.schema.DeltaType;
+import dev.zerobus.station.core.schema.TableSchema;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * A table's message compiled once for the encoder: per field its column type (from the type
- * table), the coercion it takes, its wire type and tag, and the range its integers must fall in.
+ * table), the coercion it takes, its wire type and tag, the range its integers must fall in and a
+ * DECIMAL's precision and scale.
  */
 final class EncodePlan {
   private EncodePlan() {}
@@ -26,14 +28,14 @@ final class EncodePlan {
     final int fieldCount;
     private final Map<Integer, FieldPlan> byNumber = new HashMap<>();
 
-    MessagePlan(Descriptor d, Function<FieldDescriptor, DeltaType> columnTypes, Map<Descriptor, MessagePlan> done) {
+    MessagePlan(Descriptor d, TableSchema schema, Map<Descriptor, MessagePlan> done) {
       this.name = d.getName();
       done.put(d, this);
       List<FieldDescriptor> fields = d.getFields();
       this.fieldCount = fields.size();
       for (int i = 0; i < fields.size(); i++) {
         FieldDescriptor fd = fields.get(i);
-        FieldPlan f = new FieldPlan(fd, i, columnTypes, done);
+        FieldPlan f = new FieldPlan(fd, i, schema, done);
         byName.put(fd.getName(), f);
         byName.putIfAbsent(fd.getJsonName(), f);
         byNumber.put(fd.getNumber(), f);
@@ -49,7 +51,7 @@ final class EncodePlan {
     }
   }
 
-  /** One field: its column type, coercion, wire details and integer range. */
+  /** One field: its column type, coercion, wire details, integer range and DECIMAL precision and scale. */
   static final class FieldPlan {
     final FieldDescriptor descriptor;
     final FieldDescriptor.Type wire;
@@ -71,9 +73,10 @@ final class EncodePlan {
     final boolean wide;
     /** The type named in range errors. */
     final String typeName;
+    /** For a DECIMAL column: its precision and scale; else null. */
+    final DecimalType decimal;
 
-    FieldPlan(FieldDescriptor fd, int index, Function<FieldDescriptor, DeltaType> columnTypes,
-        Map<Descriptor, MessagePlan> done) {
+    FieldPlan(FieldDescriptor fd, int index, TableSchema schema, Map<Descriptor, MessagePlan> done) {
       this.descriptor = fd;
       this.wire = fd.getType();
       this.index = index;
@@ -84,10 +87,11 @@ final class EncodePlan {
       this.packed = fd.isPacked();
       this.message = fd.getJavaType() == FieldDescriptor.JavaType.MESSAGE;
       FieldDescriptorProto.Type proto = fd.toProto().getType();
-      DeltaType explicit = columnTypes.apply(fd);
+      DeltaType explicit = schema.columnType(fd);
       DeltaType col = explicit != null && explicit.fits(proto) ? explicit : DeltaType.ofProto(proto);
       this.column = col;
       this.value = message || col == null ? DeltaType.Value.NONE : col.value();
+      this.decimal = col == DeltaType.DECIMAL ? schema.decimal(fd) : null;
       String wireName = wire.name().toLowerCase(java.util.Locale.ROOT);
       long lo = 0;
       long hi = 0;
@@ -127,7 +131,7 @@ final class EncodePlan {
           || wire == FieldDescriptor.Type.SFIXED64 || u64;
       if (message) {
         MessagePlan known = done.get(fd.getMessageType());
-        this.nested = known != null ? known : new MessagePlan(fd.getMessageType(), columnTypes, done);
+        this.nested = known != null ? known : new MessagePlan(fd.getMessageType(), schema, done);
       } else {
         this.nested = null;
       }

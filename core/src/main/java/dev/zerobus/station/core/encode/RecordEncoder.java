@@ -33,6 +33,7 @@ import java.util.Map;
  *   <li>an integer out of its field's range, or a number with a fraction for an integer field
  *       (integral values such as {@code 25.0} are taken); 64-bit integers may also come as
  *       decimal strings, since JSON numbers lose precision past 2^53 in many producers;
+ *   <li>a DECIMAL(p,s) value with more than s digits after the point or p - s before (never rounded);
  *   <li>a field the table does not have (unless {@link EncoderOptions#ignoreUnknownFields});
  *   <li>a missing or null required field (a null optional field is simply absent);
  *   <li>a string over {@link EncoderOptions#maxStringLength}, invalid base64 for bytes, a
@@ -66,7 +67,7 @@ public final class RecordEncoder {
     this.table = table;
     this.options = options;
     this.coercion = new Coercion(table, options);
-    this.root = new MessagePlan(schema.descriptor(), schema::columnType, new HashMap<>());
+    this.root = new MessagePlan(schema.descriptor(), schema, new HashMap<>());
   }
 
   public EncoderOptions options() {

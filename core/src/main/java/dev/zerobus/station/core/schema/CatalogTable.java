@@ -34,10 +34,21 @@ public final class CatalogTable {
     }
   }
 
-  /** A column type: a scalar from the type table, or ARRAY / MAP / STRUCT of other types. */
-  public record Type(DeltaType kind, Type element, Type key, Type value, List<Column> fields) {
+  /**
+   * A column type: a scalar from the type table (a DECIMAL with its precision and scale), or ARRAY /
+   * MAP / STRUCT of other types.
+   */
+  public record Type(DeltaType kind, Type element, Type key, Type value, List<Column> fields, DecimalType decimal) {
     public static Type scalar(DeltaType kind) {
-      return new Type(kind, null, null, null, List.of());
+      return kind == DeltaType.DECIMAL ? decimal(DecimalType.DEFAULT) : new Type(kind, null, null, null, List.of(), null);
+    }
+
+    public static Type decimal(DecimalType decimal) {
+      return new Type(DeltaType.DECIMAL, null, null, null, List.of(), decimal);
+    }
+
+    static Type of(DeltaType kind, Type element, Type key, Type value, List<Column> fields) {
+      return new Type(kind, element, key, value, fields, null);
     }
 
     public String sql() {
@@ -49,6 +60,8 @@ public final class CatalogTable {
         case STRUCT:
           return fields.stream().map(f -> f.name() + ": " + f.type().sql() + (f.nullable() ? "" : " NOT NULL"))
               .collect(Collectors.joining(", ", "STRUCT<", ">"));
+        case DECIMAL:
+          return decimal.sql();
         default:
           return kind.sql();
       }
@@ -110,28 +123,47 @@ public final class CatalogTable {
           throw new ConfigException(where + ": type " + c.path("type_text").asText(c.path("type_name").asText())
               + " has no type_json to read it from");
         }
-        type = Type.scalar(t);
+        type = t == DeltaType.DECIMAL ? Type.decimal(decimalOf(where, c)) : Type.scalar(t);
       }
       out.add(new Column(name, type, c.path("nullable").asBoolean(true)));
     }
     return new CatalogTable(tableName, out);
   }
 
-  /** One Spark JSON type: {@code "long"}, {@code {"type": "array", "elementType": ...}}, ... */
+  /** A DECIMAL column without type_json: its type_precision and type_scale, else its type_text. */
+  private static DecimalType decimalOf(String where, JsonNode column) {
+    try {
+      if (column.path("type_precision").asInt(0) > 0) {
+        return new DecimalType(column.path("type_precision").asInt(), column.path("type_scale").asInt(0));
+      }
+      return DecimalType.parse(column.path("type_text").asText("decimal"));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(where + ": " + e.getMessage());
+    }
+  }
+
+  /** One Spark JSON type: {@code "long"}, {@code "decimal(10,2)"}, {@code {"type": "array", "elementType": ...}}, ... */
   private static Type sparkType(String where, JsonNode t) {
     if (t.isTextual()) {
       DeltaType kind = DeltaType.named(t.asText());
       if (kind == null || kind.complex()) {
         throw new ConfigException(where + ": unknown column type '" + t.asText() + "'");
       }
+      if (kind == DeltaType.DECIMAL) {
+        try {
+          return Type.decimal(DecimalType.parse(t.asText()));
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException(where + ": " + e.getMessage());
+        }
+      }
       return Type.scalar(kind);
     }
     String kind = t.path("type").asText("");
     switch (kind) {
       case "array":
-        return new Type(DeltaType.ARRAY, sparkType(where, t.path("elementType")), null, null, List.of());
+        return Type.of(DeltaType.ARRAY, sparkType(where, t.path("elementType")), null, null, List.of());
       case "map":
-        return new Type(DeltaType.MAP, null, sparkType(where, t.path("keyType")), sparkType(where, t.path("valueType")),
+        return Type.of(DeltaType.MAP, null, sparkType(where, t.path("keyType")), sparkType(where, t.path("valueType")),
             List.of());
       case "struct": {
         List<Column> fields = new ArrayList<>();
@@ -139,7 +171,7 @@ public final class CatalogTable {
           fields.add(new Column(f.path("name").asText(), sparkType(where + "." + f.path("name").asText(), f.path("type")),
               f.path("nullable").asBoolean(true)));
         }
-        return new Type(DeltaType.STRUCT, null, null, null, fields);
+        return Type.of(DeltaType.STRUCT, null, null, null, fields);
       }
       default:
         throw new ConfigException(where + ": unknown column type " + abbreviate(t.toString()));
@@ -148,18 +180,18 @@ public final class CatalogTable {
 
   // ---------------------------------------------------------------- to protobuf
 
-  /** The message and which column type each of its fields (at any depth) stands for. */
+  /**
+   * The message, which column type each of its fields (at any depth) stands for, the precision and
+   * scale of its DECIMAL fields, and the columns each (nested) message was made from.
+   */
   public record Built(Descriptor descriptor, Map<FieldDescriptor, DeltaType> types,
-      Map<Descriptor, List<Column>> structs) {}
-
-  /** Column types by field, and the columns each (nested) message was made from. */
-  private record Marks(Map<FieldDescriptor, DeltaType> types, Map<Descriptor, List<Column>> structs) {}
+      Map<FieldDescriptor, DecimalType> decimals, Map<Descriptor, List<Column>> structs) {}
 
   /**
    * The protobuf message for these columns.
    *
-   * @throws ConfigException naming the table and column for a type protobuf cannot hold (DECIMAL,
-   *     ARRAY of ARRAY, a MAP of complex keys, ...)
+   * @throws ConfigException naming the table and column for a type protobuf cannot hold (ARRAY of
+   *     ARRAY, a MAP of complex keys, ...)
    */
   public Built build(String protoPackage, String messageName) {
     DescriptorProto.Builder message = message(messageName, columns, "");
@@ -175,9 +207,9 @@ public final class CatalogTable {
       throw new ConfigException("Unity Catalog table " + tableName + ": " + e.getProblemSymbolName() + ": "
           + e.getDescription());
     }
-    Marks marks = new Marks(new IdentityHashMap<>(), new IdentityHashMap<>());
-    mark(d, columns, marks);
-    return new Built(d, marks.types(), marks.structs());
+    Built built = new Built(d, new IdentityHashMap<>(), new IdentityHashMap<>(), new IdentityHashMap<>());
+    mark(d, columns, built);
+    return built;
   }
 
   private DescriptorProto.Builder message(String name, List<Column> cols, String path) {
@@ -220,7 +252,7 @@ public final class CatalogTable {
       return f.setType(FieldDescriptorProto.Type.TYPE_MESSAGE).setTypeName(nested);
     }
     if (!t.kind().scalar()) {
-      throw unsupported(at, t, t.kind().refusal() != null ? t.kind().refusal() : "protobuf cannot hold it here");
+      throw unsupported(at, t, "protobuf cannot hold it here");
     }
     return f.setType(t.kind().proto());
   }
@@ -258,7 +290,7 @@ public final class CatalogTable {
   }
 
   /** Records the column type of every field, walking descriptor and columns side by side. */
-  private static void mark(Descriptor d, List<Column> cols, Marks types) {
+  private static void mark(Descriptor d, List<Column> cols, Built types) {
     types.structs().put(d, cols);
     for (Column c : cols) {
       FieldDescriptor f = d.findFieldByName(c.name());
@@ -276,8 +308,11 @@ public final class CatalogTable {
     }
   }
 
-  private static void markValue(FieldDescriptor f, Type t, Marks types) {
+  private static void markValue(FieldDescriptor f, Type t, Built types) {
     types.types().put(f, t.kind());
+    if (t.kind() == DeltaType.DECIMAL) {
+      types.decimals().put(f, t.decimal());
+    }
     if (t.kind() == DeltaType.STRUCT) {
       mark(f.getMessageType(), t.fields(), types);
     }

@@ -51,8 +51,16 @@ public enum DeltaType {
   VARIANT("variant", FieldDescriptorProto.Type.TYPE_STRING, Value.STRING, 0, 0,
       "string holding JSON (unshredded, as the SDK's generator writes VARIANT)",
       () -> node("string").put("description", "JSON text")),
-  /** Refused: the SDK's proto generator maps no DECIMAL, and Zerobus documents no wire form for it. */
-  DECIMAL("decimal", null, Value.NONE, 0, 0, "not supported", () -> node("string"), "numeric", "dec"),
+  /**
+   * The exact decimal text in a protobuf string, as the SDK's Unity Catalog conversion maps DECIMAL;
+   * precision and scale are the column's ({@link DecimalType}).
+   */
+  DECIMAL("decimal", FieldDescriptorProto.Type.TYPE_STRING, Value.DECIMAL, 0, 0,
+      "number or decimal string (\"12.34\", 1e3), at most p - s digits before the point and s after (never"
+          + " rounded); written as plain text with exactly s decimals",
+      () -> oneOf(node("string").put("pattern", "^[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?$"),
+          node("number")).put("description", "exact decimal text or a number; never rounded"),
+      "numeric", "dec"),
   ARRAY("array", null, Value.NONE, 0, 0, "JSON array of the element type (no nulls)", () -> node("array")),
   MAP("map", null, Value.NONE, 0, 0, "JSON object; keys are strings, parsed for integer and boolean keys",
       () -> node("object")),
@@ -60,7 +68,7 @@ public enum DeltaType {
       "message");
 
   /** What the encoder's coercion layer makes of a value for this type. */
-  public enum Value { INTEGER, FLOATING, BOOL, STRING, BYTES, DATE, TIMESTAMP, NONE }
+  public enum Value { INTEGER, FLOATING, BOOL, STRING, BYTES, DATE, TIMESTAMP, DECIMAL, NONE }
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   private static final Map<String, DeltaType> BY_NAME = byName();
@@ -96,7 +104,7 @@ public enum DeltaType {
     return sparkName;
   }
 
-  /** The protobuf scalar type a column of this type is written as; null for complex and refused types. */
+  /** The protobuf scalar type a column of this type is written as; null for complex types. */
   public FieldDescriptorProto.Type proto() {
     return proto;
   }
@@ -148,18 +156,10 @@ public enum DeltaType {
     return aliases;
   }
 
-  /** Why a column of this type cannot be written, or null when it can. */
-  public String refusal() {
-    if (this == DECIMAL) {
-      return "DECIMAL columns are not supported: the Zerobus SDK's proto generator maps no DECIMAL type and"
-          + " Zerobus documents no protobuf form for it; use DOUBLE, or a STRING column and cast in SQL";
-    }
-    return null;
-  }
-
   /**
    * A type by any of its names: SQL ({@code BIGINT}), Spark / type_json ({@code long}), config.json
-   * ({@code int64}) or an alias; {@code decimal(10,2)} and {@code varchar(20)} drop their arguments.
+   * ({@code int64}) or an alias; {@code decimal(10,2)} and {@code varchar(20)} drop their arguments
+   * ({@link DecimalType#parse} reads a DECIMAL's).
    *
    * @return null when the name is unknown
    */

@@ -68,14 +68,22 @@ final class LocalSchemas {
     DeltaType t = DeltaType.named(f.type());
     if (t == null || t == DeltaType.ARRAY || t == DeltaType.MAP) {
       throw new ConfigException(where + " field '" + f.name() + "': unknown type '" + f.type() + "' (use one of "
-          + java.util.Arrays.stream(DeltaType.values()).filter(d -> d.scalar() || d == DeltaType.DECIMAL)
-              .map(d -> d.name().toLowerCase(Locale.ROOT)).collect(java.util.stream.Collectors.joining(", "))
+          + java.util.Arrays.stream(DeltaType.values()).filter(DeltaType::scalar)
+              .map(d -> d == DeltaType.DECIMAL ? "decimal(p,s)" : d.name().toLowerCase(Locale.ROOT))
+              .collect(java.util.stream.Collectors.joining(", "))
           + " or struct; describe arrays and maps with proto_type or in schema.proto)");
     }
-    if (t.refusal() != null) {
-      throw new ConfigException(where + " field '" + f.name() + "': " + t.refusal());
-    }
+    decimalType(where, f);
     return t;
+  }
+
+  /** The precision and scale config.json's {@code type} gives a DECIMAL field ({@code decimal(10,2)}), or null. */
+  static DecimalType decimalType(String where, FieldSpec f) {
+    try {
+      return f.type() == null ? null : DecimalType.parse(f.type());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(where + " field '" + f.name() + "': type " + e.getMessage());
+    }
   }
 
   /** The descriptor config.json's {@code fields} describe (top-level scalar and repeated fields). */

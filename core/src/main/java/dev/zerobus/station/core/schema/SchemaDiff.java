@@ -13,29 +13,39 @@ import java.util.Map;
 /**
  * Compares a table's local schema (schema.proto or config.json fields) with its Unity Catalog
  * columns. A drift is what makes Zerobus refuse the stream or its records: a field with no column,
- * a field whose type cannot carry the column's, a NOT NULL column the schema does not write. Where
- * they agree, the catalog's column types are collected for the encoder (a TINYINT column's range, a
- * DATE column's date forms) for the fields config.json gives no type of its own.
+ * a field whose type cannot carry the column's, a NOT NULL column the schema does not write, a
+ * DECIMAL whose precision or scale config.json gives otherwise. Where they agree, the catalog's
+ * column types are collected for the encoder (a TINYINT column's range, a DATE column's date forms,
+ * a DECIMAL column's precision and scale) for the fields config.json gives no type of its own.
  */
 final class SchemaDiff {
   /** The differences, one readable line each, and the catalog's type for every field that matches. */
-  record Result(List<String> drift, Map<FieldDescriptor, DeltaType> catalogTypes) {}
+  record Result(List<String> drift, Map<FieldDescriptor, DeltaType> catalogTypes,
+      Map<FieldDescriptor, DecimalType> catalogDecimals) {}
 
   private final List<String> drift = new ArrayList<>();
   private final Map<FieldDescriptor, DeltaType> types = new IdentityHashMap<>();
+  private final Map<FieldDescriptor, DecimalType> decimals = new IdentityHashMap<>();
   private final Map<FieldDescriptor, DeltaType> explicit;
+  private final Map<FieldDescriptor, DecimalType> explicitDecimals;
   private final String tableName;
 
-  private SchemaDiff(String tableName, Map<FieldDescriptor, DeltaType> explicit) {
+  private SchemaDiff(String tableName, Map<FieldDescriptor, DeltaType> explicit,
+      Map<FieldDescriptor, DecimalType> explicitDecimals) {
     this.tableName = tableName;
     this.explicit = explicit;
+    this.explicitDecimals = explicitDecimals;
   }
 
-  /** @param explicit column types config.json's {@code type} gives; they stand */
-  static Result compare(Descriptor local, Map<FieldDescriptor, DeltaType> explicit, CatalogTable catalog) {
-    SchemaDiff diff = new SchemaDiff(catalog.tableName(), explicit);
+  /**
+   * @param explicit column types config.json's {@code type} gives; they stand, but for DECIMAL columns
+   * @param explicitDecimals the precision and scale config.json's {@code type} gives (decimal(p,s))
+   */
+  static Result compare(Descriptor local, Map<FieldDescriptor, DeltaType> explicit,
+      Map<FieldDescriptor, DecimalType> explicitDecimals, CatalogTable catalog) {
+    SchemaDiff diff = new SchemaDiff(catalog.tableName(), explicit, explicitDecimals);
     diff.message("", local, catalog.columns());
-    return new Result(List.copyOf(diff.drift), diff.types);
+    return new Result(List.copyOf(diff.drift), diff.types, diff.decimals);
   }
 
   private void message(String path, Descriptor d, List<Column> columns) {
@@ -104,11 +114,31 @@ final class SchemaDiff {
       typeChange(at, LocalSchemas.describe(f), t, protoOf(t));
       return;
     }
+    if (t.kind() == DeltaType.DECIMAL) {
+      decimal(at, f, t);
+      return;
+    }
     // A type config.json names (say timestamp on a BIGINT column) is the user's choice of forms for
     // the same wire type, not a drift; the catalog's type fills in only where config.json says nothing.
     if (!explicit.containsKey(f)) {
       types.put(f, t.kind());
     }
+  }
+
+  /**
+   * A string field for a DECIMAL column: the column's precision and scale are what Zerobus holds its
+   * values to, so they apply even where config.json calls the field a string (as the seed's configs
+   * call every text field); only a decimal(p,s) of its own that says otherwise is a drift.
+   */
+  private void decimal(String at, FieldDescriptor f, Type t) {
+    DecimalType local = explicitDecimals.get(f);
+    if (local != null && !local.equals(t.decimal())) {
+      drift.add("precision change: field '" + at + "' is " + local.sql() + " in config.json but column " + at
+          + " is " + t.sql() + " (written as string)");
+      return;
+    }
+    types.put(f, DeltaType.DECIMAL);
+    decimals.put(f, t.decimal());
   }
 
   private void typeChange(String at, String found, Type t, String wanted) {

@@ -62,6 +62,7 @@ public final class SchemaLoader {
     }
     checkFieldNumbers(where, descriptor);
     Map<FieldDescriptor, DeltaType> types = new IdentityHashMap<>();
+    Map<FieldDescriptor, DecimalType> decimals = new IdentityHashMap<>();
     for (FieldSpec f : spec.fields()) {
       DeltaType t = LocalSchemas.columnType(where, f);
       FieldDescriptor field = descriptor.findFieldByName(f.name());
@@ -69,9 +70,16 @@ public final class SchemaLoader {
         continue;
       }
       types.put(field, t);
+      if (t == DeltaType.DECIMAL) {
+        decimals.put(field, LocalSchemas.decimalType(where, f));
+      }
     }
-    types.putAll(checkWithCatalog(where, spec, source, descriptor, types, catalog));
-    return new TableSchema(descriptor, types, source);
+    SchemaDiff.Result fromCatalog = checkWithCatalog(where, spec, source, descriptor, types, decimals, catalog);
+    if (fromCatalog != null) {
+      types.putAll(fromCatalog.catalogTypes());
+      decimals.putAll(fromCatalog.catalogDecimals());
+    }
+    return new TableSchema(descriptor, types, decimals, source);
   }
 
   /** A table with no local schema: its columns from the catalog, as the SDK's generator would write them. */
@@ -97,35 +105,33 @@ public final class SchemaLoader {
     checkFieldNumbers(where, built.descriptor());
     log.info("table {}: schema of {} read from Unity Catalog at {} ({} columns)", spec.key(), spec.tableName(),
         catalog.where(), columns.columns().size());
-    return new TableSchema(built.descriptor(), built.types(), "Unity Catalog " + spec.tableName());
+    return new TableSchema(built.descriptor(), built.types(), built.decimals(), "Unity Catalog " + spec.tableName());
   }
 
   /**
    * Compares a local schema with the catalog.
    *
-   * @return the catalog's column types for the fields that match it
+   * @return the comparison, whose catalog column types apply to the fields that match it; null when
+   *     the catalog was not asked or could not answer
    * @throws ConfigException with the diff, when they drift and schema_drift is fail
    */
-  private static Map<FieldDescriptor, DeltaType> checkWithCatalog(String where, TableSpec spec, String source,
-      Descriptor descriptor, Map<FieldDescriptor, DeltaType> explicit, Catalog catalog) {
+  private static SchemaDiff.Result checkWithCatalog(String where, TableSpec spec, String source,
+      Descriptor descriptor, Map<FieldDescriptor, DeltaType> explicit, Map<FieldDescriptor, DecimalType> decimals,
+      Catalog catalog) {
     if (catalog == null || spec.schemaDrift() == SchemaDrift.OFF) {
-      return Map.of();
+      return null;
     }
     CatalogTable columns;
     try {
       columns = catalog.table(spec.tableName());
-    } catch (CatalogException e) {
+    } catch (CatalogException | ConfigException e) {
       log.warn("table {}: its schema from {} was not checked against Unity Catalog: {}", spec.key(), source,
           e.getMessage());
-      return Map.of();
-    } catch (ConfigException e) {
-      log.warn("table {}: its schema from {} was not checked against Unity Catalog: {}", spec.key(), source,
-          e.getMessage());
-      return Map.of();
+      return null;
     }
-    SchemaDiff.Result diff = SchemaDiff.compare(descriptor, explicit, columns);
+    SchemaDiff.Result diff = SchemaDiff.compare(descriptor, explicit, decimals, columns);
     if (diff.drift().isEmpty()) {
-      return diff.catalogTypes();
+      return diff;
     }
     String report = driftReport(where, spec, source, columns, diff.drift());
     if (spec.schemaDrift() == SchemaDrift.FAIL) {
@@ -134,7 +140,7 @@ public final class SchemaLoader {
           + " \"warn\" in config.json to start anyway.");
     }
     log.warn("{}\n  Starting anyway (schema_drift is warn).", report);
-    return diff.catalogTypes();
+    return diff;
   }
 
   private static String driftReport(String where, TableSpec spec, String source, CatalogTable columns,

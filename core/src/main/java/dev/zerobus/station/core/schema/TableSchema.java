@@ -15,16 +15,20 @@ public final class TableSchema {
   private final Descriptor descriptor;
   private final DescriptorProto descriptorProto;
   private final Map<FieldDescriptor, DeltaType> columnTypes;
+  private final Map<FieldDescriptor, DecimalType> decimals;
   private final String source;
 
   /**
    * @param columnTypes the column type of fields (at any depth) a catalog or config.json names;
    *     other fields stand for the type the SDK's generator maps their protobuf type from
+   * @param decimals the precision and scale of the DECIMAL fields among them
    */
-  public TableSchema(Descriptor descriptor, Map<FieldDescriptor, DeltaType> columnTypes, String source) {
+  public TableSchema(Descriptor descriptor, Map<FieldDescriptor, DeltaType> columnTypes,
+      Map<FieldDescriptor, DecimalType> decimals, String source) {
     this.descriptor = descriptor;
     this.descriptorProto = descriptor.toProto();
     this.columnTypes = new IdentityHashMap<>(columnTypes);
+    this.decimals = new IdentityHashMap<>(decimals);
     this.source = source;
   }
 
@@ -45,6 +49,15 @@ public final class TableSchema {
   public DeltaType columnType(FieldDescriptor field) {
     DeltaType t = columnTypes.get(field);
     return t != null ? t : field.isMapField() ? DeltaType.MAP : DeltaType.ofProto(field.toProto().getType());
+  }
+
+  /**
+   * The precision and scale of a field whose column type is DECIMAL (DECIMAL(10,0), Databricks' default,
+   * when nothing gave them); null for other fields.
+   */
+  public DecimalType decimal(FieldDescriptor field) {
+    DecimalType d = decimals.get(field);
+    return d != null || columnType(field) != DeltaType.DECIMAL ? d : DecimalType.DEFAULT;
   }
 
   /** Logical types of top-level fields, from their column types. */

@@ -5,6 +5,7 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import dev.zerobus.station.core.config.EncoderOptions;
 import dev.zerobus.station.core.encode.RecordEncoder;
+import dev.zerobus.station.core.schema.DecimalType;
 import dev.zerobus.station.core.schema.DeltaType;
 import dev.zerobus.station.core.schema.LogicalType;
 import dev.zerobus.station.core.schema.TableSchema;
@@ -52,6 +53,11 @@ public final class TableDefinition {
   /** See {@link TableSchema#columnType}. */
   public DeltaType columnType(FieldDescriptor field) {
     return schema.columnType(field);
+  }
+
+  /** See {@link TableSchema#decimal}. */
+  public DecimalType decimal(FieldDescriptor field) {
+    return schema.decimal(field);
   }
 
   /** See {@link TableSchema#logicalType}. */

@@ -3,6 +3,7 @@ package dev.zerobus.station.core.schema;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.zerobus.station.core.schema.DeltaType;
@@ -28,18 +29,35 @@ class DeltaTypeTest {
   void theSdkGeneratorsMappingHolds() {
     String[][] generator = {{"TINYINT", "int32"}, {"SMALLINT", "int32"}, {"INT", "int32"}, {"BIGINT", "int64"},
         {"FLOAT", "float"}, {"DOUBLE", "double"}, {"BOOLEAN", "bool"}, {"STRING", "string"}, {"BINARY", "bytes"},
-        {"DATE", "int32"}, {"TIMESTAMP", "int64"}, {"TIMESTAMP_NTZ", "int64"}, {"VARIANT", "string"}};
+        {"DATE", "int32"}, {"TIMESTAMP", "int64"}, {"TIMESTAMP_NTZ", "int64"}, {"VARIANT", "string"},
+        {"DECIMAL", "string"}};
     for (String[] m : generator) {
       assertEquals(m[1], DeltaType.valueOf(m[0]).protoName(), m[0]);
     }
-    assertNull(DeltaType.DECIMAL.proto());
-    assertNotNull(DeltaType.DECIMAL.refusal());
     for (DeltaType t : DeltaType.values()) {
       assertNotNull(t.openApi().get("type") != null ? t.openApi() : t.openApi().get("oneOf"), t.name());
       if (t.integral()) {
         assertTrue(t.min() < 0 && t.max() > 0, t.name());
       }
     }
+  }
+
+  @Test
+  void decimalNamesGiveTheirPrecisionAndScale() {
+    assertEquals(new DecimalType(10, 2), DecimalType.parse("decimal(10,2)"));
+    assertEquals(new DecimalType(10, 2), DecimalType.parse(" DECIMAL( 10 , 2 ) "));
+    assertEquals(new DecimalType(5, 0), DecimalType.parse("numeric(5)"));
+    assertEquals(DecimalType.DEFAULT, DecimalType.parse("dec"));
+    assertEquals(new DecimalType(10, 0), DecimalType.DEFAULT, "Databricks' DECIMAL without arguments");
+    assertNull(DecimalType.parse("string"));
+    assertEquals("DECIMAL(38,38)", DecimalType.parse("decimal(38,38)").sql());
+    for (String bad : new String[] {"decimal(39,2)", "decimal(5,6)", "decimal(0)", "decimal(x,1)", "decimal(1,2,3)",
+        "decimal(10,2"}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DecimalType.parse(bad), bad);
+      assertTrue(e.getMessage().contains(bad.substring(0, 7)) || e.getMessage().contains("DECIMAL("), e.getMessage());
+    }
+    assertEquals("DECIMAL(10,2): at most 8 digits before the point and 2 after; written as exact decimal text, a value"
+        + " that would need rounding is refused", new DecimalType(10, 2).openApi().get("description").asText());
   }
 
   @Test

@@ -95,8 +95,10 @@ class TableRegistryTest {
     assertConfigError("[{\"name\": \"temp\", \"type\": \"timestamp\", \"field_num\": 2}]",
         proto, "field 'temp': config.json type 'timestamp' does not fit 'optional int32'");
     assertConfigError("[{\"name\": \"temp\", \"type\": \"money\", \"field_num\": 2}]", proto, "field 'temp': unknown type 'money'");
-    assertConfigError("[{\"name\": \"temp\", \"type\": \"decimal\", \"field_num\": 2}]", proto,
-        "field 'temp': DECIMAL columns are not supported");
+    assertConfigError("[{\"name\": \"temp\", \"type\": \"decimal(10,2)\", \"field_num\": 2}]", proto,
+        "field 'temp': config.json type 'decimal(10,2)' does not fit 'optional int32'");
+    assertConfigError("[{\"name\": \"device_name\", \"type\": \"decimal(10,12)\", \"field_num\": 1}]", proto,
+        "field 'device_name': type DECIMAL(10,12) is not a DECIMAL Databricks has");
     assertConfigError(null, proto.replace("optional int32 temp = 2;", "optional int32 temp = 19500;"),
         "tag is out of range: 19500");
     assertConfigError(null, proto.replace("optional int32 temp = 2;", "optional Unknown temp = 2;"),
