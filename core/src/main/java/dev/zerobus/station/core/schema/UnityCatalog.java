@@ -33,10 +33,11 @@ public final class UnityCatalog implements Catalog {
   private final Duration timeout;
   private final Clock clock;
   private final boolean echoAnswers;
+  /** The token and its expiry, fetched under the lock by whichever table's read needs it first. */
   private String token;
   private Instant tokenExpires = Instant.MIN;
   /** Once the workspace cannot be reached, later tables are told at once instead of waiting out the timeout again. */
-  private CatalogException unreachable;
+  private volatile CatalogException unreachable;
 
   public UnityCatalog(String workspaceUrl, Credentials credentials, Duration timeout) {
     this(workspaceUrl, credentials, timeout, true);
@@ -60,8 +61,9 @@ public final class UnityCatalog implements Catalog {
     return workspaceUrl;
   }
 
+  /** Safe to call for many tables at once: only the token is fetched under a lock. */
   @Override
-  public synchronized CatalogTable table(String fullName) throws CatalogException {
+  public CatalogTable table(String fullName) throws CatalogException {
     if (unreachable != null) {
       throw unreachable;
     }
@@ -93,7 +95,7 @@ public final class UnityCatalog implements Catalog {
     return CatalogTable.fromTableInfo(fullName, info);
   }
 
-  private String token() throws CatalogException {
+  private synchronized String token() throws CatalogException {
     if (token != null && clock.instant().isBefore(tokenExpires)) {
       return token;
     }

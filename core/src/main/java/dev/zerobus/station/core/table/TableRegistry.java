@@ -8,6 +8,7 @@ import dev.zerobus.station.core.config.StationConfig.TableSpec;
 import dev.zerobus.station.core.errors.ConfigException;
 import dev.zerobus.station.core.schema.Catalog;
 import dev.zerobus.station.core.schema.SchemaLoader;
+import dev.zerobus.station.core.schema.TableSchema;
 import dev.zerobus.station.core.schema.UnityCatalog;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -15,12 +16,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * The configured tables, each with its schema (found and checked by {@link SchemaLoader}) and the
  * encoder for it. Building it fails on the first inconsistency, naming the file, table and field.
  */
 public final class TableRegistry {
+  /** Tables whose schemas are read from the catalog at once. */
+  private static final int CATALOG_READERS = 16;
 
   private final StationConfig config;
   private final Map<String, TableDefinition> tables;
@@ -59,12 +66,48 @@ public final class TableRegistry {
 
   /** @param catalog where schemas come from and are checked against; null for none */
   public static TableRegistry build(StationConfig config, EncoderOptions options, Catalog catalog) {
+    List<TableSpec> specs = new ArrayList<>(config.tables().values());
+    List<TableSchema> schemas = loadAll(config, specs, catalog);
     Map<String, TableDefinition> tables = new LinkedHashMap<>();
-    for (TableSpec spec : config.tables().values()) {
-      tables.put(spec.key(), new TableDefinition(spec.key(), spec.tableName(),
-          SchemaLoader.load(config, spec, catalog), options));
+    for (int i = 0; i < specs.size(); i++) {
+      TableSpec spec = specs.get(i);
+      tables.put(spec.key(), new TableDefinition(spec.key(), spec.tableName(), schemas.get(i), options));
     }
     return new TableRegistry(config, tables);
+  }
+
+  /**
+   * Every table's schema, in config order; with a catalog, read for many tables at once (each read
+   * waits on the workspace, not the CPU), so hundreds of tables start in seconds. A failure is the
+   * first table's in config order, as if they had been read one by one.
+   */
+  private static List<TableSchema> loadAll(StationConfig config, List<TableSpec> specs, Catalog catalog) {
+    if (catalog == null || specs.size() < 2) {
+      return specs.stream().map(spec -> SchemaLoader.load(config, spec, catalog)).toList();
+    }
+    ExecutorService readers = Executors.newFixedThreadPool(Math.min(CATALOG_READERS, specs.size()), r -> {
+      Thread t = new Thread(r, "catalog-reader");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<Future<TableSchema>> reads = new ArrayList<>();
+      for (TableSpec spec : specs) {
+        reads.add(readers.submit(() -> SchemaLoader.load(config, spec, catalog)));
+      }
+      List<TableSchema> out = new ArrayList<>();
+      for (Future<TableSchema> read : reads) {
+        out.add(read.get());
+      }
+      return out;
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ConfigException("interrupted while reading the tables' schemas");
+    } finally {
+      readers.shutdownNow();
+    }
   }
 
   public StationConfig config() {
