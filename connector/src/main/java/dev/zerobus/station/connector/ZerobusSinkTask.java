@@ -20,10 +20,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Connect's side of the sink, kept thin: lifecycle and offsets in, everything else in
- * {@link ZerobusWriter}. Offsets are committed through {@link #preCommit} only up to records
- * Zerobus has made durable (at-least-once; see docs/connector.md). Its stream manager comes from a
- * {@link StreamsFactory}: the Zerobus SDK's when Connect creates the task, one over a scripted
- * Zerobus in unit tests.
+ * {@link ZerobusWriter} and its helpers. Offsets are committed through {@link #preCommit} only up
+ * to records Zerobus has made durable (at-least-once; see docs/connector.md). Its stream manager
+ * comes from a {@link StreamsFactory}: the Zerobus SDK's when Connect creates the task, one over a
+ * scripted Zerobus in unit tests.
  */
 public class ZerobusSinkTask extends SinkTask {
   private static final Logger log = LoggerFactory.getLogger(ZerobusSinkTask.class);
@@ -81,11 +81,12 @@ public class ZerobusSinkTask extends SinkTask {
         scope.workspaceTrusted());
     TableRouter router = new TableRouter(config.topicTables(), config.getString(ZerobusSinkConfig.TOPIC_TABLE_REGEX),
         config.getString(ZerobusSinkConfig.TOPIC_TABLE_REPLACEMENT), registry);
-    SinkMetrics counters = metrics;
     RecordConverter converter = new RecordConverter(config.valueFormat(), config.metadataColumns(),
-        config.rejectMapIntegers(), config.failEmptyValues(), counters::empty);
+        config.rejectMapIntegers(), config.failEmptyValues(), metrics::empty);
     boolean tolerate = "all".equalsIgnoreCase(props.getOrDefault("errors.tolerance", "none").trim());
-    writer = new ZerobusWriter(config, streams, router, converter, deadLetters(), tolerate, metrics, flow());
+    writer = new ZerobusWriter(config, streams, router, converter, metrics,
+        new DeadLetters(errantRecordReporter(), tolerate, metrics),
+        new Backpressure(context, config.getLong(ZerobusSinkConfig.RETRY_BACKOFF_MS), metrics));
     log.info("Zerobus sink task started: tables {}", registry.keys());
   }
 
@@ -121,31 +122,7 @@ public class ZerobusSinkTask extends SinkTask {
     }
   }
 
-  private ZerobusWriter.Flow flow() {
-    return new ZerobusWriter.Flow() {
-      @Override
-      public void rewind(TopicPartition tp, long offset) {
-        context.offset(tp, offset);
-      }
-
-      @Override
-      public void pause(TopicPartition tp) {
-        context.pause(tp);
-      }
-
-      @Override
-      public void resume(Collection<TopicPartition> tps) {
-        context.resume(tps.toArray(new TopicPartition[0]));
-      }
-
-      @Override
-      public void wakeAfter(long millis) {
-        context.timeout(millis);
-      }
-    };
-  }
-
-  private ErrantRecordReporter deadLetters() {
+  private ErrantRecordReporter errantRecordReporter() {
     try {
       return context.errantRecordReporter();
     } catch (NoSuchMethodError | NoClassDefFoundError e) {
