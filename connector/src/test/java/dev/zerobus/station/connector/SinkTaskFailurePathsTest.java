@@ -1,0 +1,347 @@
+package dev.zerobus.station.connector;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.DynamicMessage;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.zerobus.station.connector.RecordingContext.DeadLetter;
+import dev.zerobus.station.core.delivery.StreamManager;
+import dev.zerobus.station.core.delivery.ZerobusFailure;
+import dev.zerobus.station.core.delivery.ZerobusFailure.Kind;
+import dev.zerobus.station.core.table.TableRegistry;
+import dev.zerobus.station.core.testing.ScriptedZerobus;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The task's failure paths over core's scripted Zerobus, with a recording stand-in for Connect's
+ * side: no server, no Kafka. Each test drives the task as Connect's worker thread would (put,
+ * preCommit, close, stop) and checks what docs/connector.md promises, on observable state only.
+ */
+class SinkTaskFailurePathsTest {
+  static final TopicPartition TP = new TopicPartition("t", 0);
+  static final TopicPartition OTHER = new TopicPartition("t", 1);
+  static final String POISON = "poison";
+  static final String REFUSAL = "INVALID_ARGUMENT: humidity is out of range";
+
+  @TempDir
+  Path dir;
+  final ScriptedZerobus zerobus = new ScriptedZerobus();
+  final RecordingContext context = new RecordingContext();
+  ZerobusSinkTask task;
+  TableRegistry registry;
+
+  @AfterEach
+  void stopTask() {
+    if (task != null) {
+      task.stop();
+    }
+  }
+
+  /** A task on topic t (partitions 0 and 1) into the events table, its streams over the scripted Zerobus. */
+  private void startTask(Map<String, String> settings) {
+    Map<String, String> props = new HashMap<>();
+    props.put("topics", TP.topic());
+    props.put(ZerobusSinkConfig.TOPIC_TABLES, TP.topic() + ":events");
+    props.put(ZerobusSinkConfig.CONFIG_FILE, TestTables.writeWithoutServers(dir).toString());
+    props.put(ZerobusSinkConfig.CLIENT_ID, "scripted-client");
+    props.put(ZerobusSinkConfig.CLIENT_SECRET, "scripted-secret");
+    props.putAll(settings);
+    task = new ZerobusSinkTask(Map.of(), (tables, credentials, streamSettings, trustedWorkspace) -> {
+      registry = tables;
+      return new StreamManager(tables, zerobus, streamSettings);
+    });
+    task.initialize(context);
+    task.start(props);
+    context.assignment.addAll(List.of(TP, OTHER));
+    task.open(List.of(TP, OTHER));
+  }
+
+  @Test
+  void aRecordZerobusRefusesGoesToTheDeadLetterQueueWithTheServicesReasonAndIsCommittedPast() {
+    zerobus.refuseRecords(r -> carries(r, POISON), REFUSAL);
+    startTask(Map.of("errors.tolerance", "all"));
+    List<SinkRecord> records = events(TP, 0, 10);
+    records.set(3, event(TP, 3, POISON));
+
+    task.put(records);
+
+    await().untilAsserted(() -> assertEquals(Map.of(TP, 10L), commit(TP)));
+    assertEquals(1, context.deadLetters.size(), context.deadLetters.toString());
+    DeadLetter dead = context.deadLetters.get(0);
+    assertEquals(3, dead.record().kafkaOffset());
+    assertTrue(dead.error().getMessage().contains("offset 3") && dead.error().getMessage().contains(REFUSAL),
+        dead.error().getMessage());
+    assertEquals(List.of(0L, 1L, 2L, 4L, 5L, 6L, 7L, 8L, 9L), landed(TP), "every other record landed, once");
+  }
+
+  @Test
+  void aRecordZerobusRefusesFailsTheTaskNamingItWithoutErrorTolerance() {
+    zerobus.refuseRecords(r -> carries(r, POISON), REFUSAL);
+    startTask(Map.of());
+    putAndAwaitCommit(0, 3);
+    List<SinkRecord> next = events(TP, 3, 3);
+    next.set(0, event(TP, 3, POISON));
+
+    task.put(next);
+
+    ConnectException e = await().until(this::putFailure, Objects::nonNull);
+    assertTrue(e.getMessage().contains("topic t partition 0 offset 3") && e.getMessage().contains(REFUSAL),
+        e.getMessage());
+    assertEquals(Map.of(TP, 3L), commit(TP), "nothing from the refused record on is committed");
+    assertEquals(List.of(), context.deadLetters);
+  }
+
+  @Test
+  void aTableFailureFailsTheTaskNamingTheCauseAndCommitsOnlyWhatWasDurable() {
+    startTask(Map.of(ZerobusSinkConfig.FLUSH_TIMEOUT_MS, "200"));
+    putAndAwaitCommit(0, 5);
+    zerobus.holdAcks(true);
+    putInFlight(events(TP, 5, 5));
+
+    String cause = "PERMISSION_DENIED: the service principal has no MODIFY on main.default.events";
+    zerobus.failEveryOpen(new ZerobusFailure(Kind.TABLE, cause));
+    zerobus.loseStream("UNAVAILABLE: connection reset"); // and the new stream is refused
+
+    ConnectException e = await().until(this::putFailure, Objects::nonNull);
+    assertTrue(e.getMessage().contains(cause) && e.getMessage().contains("t-0 offsets 5..9"), e.getMessage());
+    assertEquals(Map.of(TP, 5L), commit(TP), "nothing past the records Zerobus did not acknowledge");
+  }
+
+  @Test
+  void backpressurePausesAndRewindsToTheFirstRecordNotTakenAndResumesAfterTheBackoff() {
+    zerobus.holdAcks(true);
+    startTask(Map.of("max.inflight.records", "10", "max.queued.records", "10", "max.batch.records", "5",
+        ZerobusSinkConfig.RETRY_BACKOFF_MS, "200"));
+    long next = 0;
+    for (int put = 0; put < 100 && context.paused.isEmpty(); put++) {
+      next = putAsConnect(TP, next, 5); // never throws: Connect would log each exception as an ERROR
+    }
+    long rewoundTo = next;
+    assertTrue(context.paused.contains(TP), "paused once the queue is full");
+    assertTrue(context.timeouts.contains(200L), "asked to be polled again after the backoff: " + context.timeouts);
+
+    await().until(() -> {
+      task.put(List.of()); // what Connect hands over while the partition is paused
+      return !context.paused.contains(TP);
+    });
+    long pausedFor = context.resumedAt.get(TP) - context.pausedAt.get(TP);
+    assertTrue(pausedFor >= TimeUnit.MILLISECONDS.toNanos(200), "resumed after " + pausedFor + " ns");
+
+    zerobus.holdAcks(false);
+    await().untilAsserted(() -> assertEquals(Map.of(TP, rewoundTo), commit(TP)));
+    assertEquals(range(0, rewoundTo), landed(TP), "what was taken landed, and nothing from the rewind point on");
+
+    task.put(events(TP, 0, (int) rewoundTo)); // handed over again: recognised by offset, not sent again
+    while (next < 50) {
+      if (context.paused.contains(TP)) {
+        await().until(() -> {
+          task.put(List.of());
+          return !context.paused.contains(TP);
+        });
+      }
+      next = putAsConnect(TP, next, 5);
+    }
+    await().untilAsserted(() -> assertEquals(Map.of(TP, 50L), commit(TP)));
+    assertEquals(range(0, 50), landed(TP), "every record landed once");
+  }
+
+  @Test
+  void stopReturnsWithinTheFlushTimeoutAndWhatWasInFlightIsNotCommitted() {
+    zerobus.holdAcks(true);
+    startTask(Map.of(ZerobusSinkConfig.FLUSH_TIMEOUT_MS, "500"));
+    putInFlight(events(TP, 0, 10));
+
+    assertEquals(Map.of(TP, 0L), commit(TP), "Connect's last commit before stop: nothing is durable");
+    long started = System.nanoTime();
+    task.stop();
+    task = null;
+    long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+
+    // flush.timeout.ms, plus room for a busy machine; far below Connect's 5 s for commit and stop together
+    assertTrue(tookMs < 500 + 1_000, "stop took " + tookMs + " ms");
+    assertEquals(List.of(), zerobus.landed());
+  }
+
+  @Test
+  void aRebalanceThatClosesPartitionsMidFlightCommitsNothingForThemAndThrowsNothing() {
+    zerobus.holdAcks(true);
+    startTask(Map.of(ZerobusSinkConfig.FLUSH_TIMEOUT_MS, "200"));
+    List<SinkRecord> records = events(TP, 0, 5);
+    records.addAll(events(OTHER, 0, 5));
+    putInFlight(records);
+
+    assertEquals(Map.of(TP, 0L, OTHER, 0L), commit(TP, OTHER), "the commit before the partitions are given up");
+    task.close(List.of(OTHER));
+    context.assignment.remove(OTHER);
+    zerobus.holdAcks(false);
+
+    await().untilAsserted(() -> assertEquals(Map.of(TP, 5L), commit(TP, OTHER)));
+    assertDoesNotThrow(() -> task.put(List.of()));
+
+    // Assigned back, the partition is read again from its committed offset (none) and written again.
+    task.open(List.of(OTHER));
+    task.put(events(OTHER, 0, 5));
+    await().untilAsserted(() -> assertEquals(Map.of(TP, 5L, OTHER, 5L), commit(TP, OTHER)));
+    assertEquals(List.of(0L, 0L, 1L, 1L, 2L, 2L, 3L, 3L, 4L, 4L), landed(OTHER), "at least once, never skipped");
+  }
+
+  @Test
+  void preCommitReturnsExactlyTheOffsetsWhoseRecordsAreDurable() {
+    startTask(Map.of(ZerobusSinkConfig.FLUSH_TIMEOUT_MS, "200"));
+    putAndAwaitCommit(0, 5);
+
+    zerobus.holdAcks(true);
+    List<SinkRecord> records = events(TP, 5, 5);
+    records.add(new SinkRecord(TP.topic(), TP.partition(), null, null, null, null, 10)); // a tombstone, no ack needed
+    task.put(records);
+    assertEquals(Map.of(TP, 5L), commit(TP), "neither the records Zerobus has not acknowledged nor what follows");
+
+    zerobus.holdAcks(false);
+    await().untilAsserted(() -> assertEquals(Map.of(TP, 11L), commit(TP)));
+    assertEquals(range(0, 10), landed(TP));
+  }
+
+  @Test
+  void aLostStreamIsReplayedInsideCoreAndTheTaskCarriesOn() {
+    zerobus.holdAcks(true);
+    startTask(Map.of(ZerobusSinkConfig.FLUSH_TIMEOUT_MS, "200"));
+    putInFlight(events(TP, 0, 10));
+
+    zerobus.loseStream("UNAVAILABLE: connection reset");
+    zerobus.holdAcks(false);
+
+    await().untilAsserted(() -> assertEquals(Map.of(TP, 10L), commit(TP)));
+    assertDoesNotThrow(() -> task.put(List.of()));
+    assertEquals(range(0, 10), landed(TP));
+  }
+
+  @Test
+  void aRecordNoCallCanCarryGoesToTheDeadLetterQueueNamingItsSize() {
+    startTask(Map.of("errors.tolerance", "all", "max.batch.bytes", "1024"));
+    List<SinkRecord> records = events(TP, 0, 5);
+    records.set(2, event(TP, 2, "x".repeat(2_000)));
+
+    task.put(records);
+
+    await().untilAsserted(() -> assertEquals(Map.of(TP, 5L), commit(TP)));
+    assertEquals(1, context.deadLetters.size(), context.deadLetters.toString());
+    String message = context.deadLetters.get(0).error().getMessage();
+    assertTrue(message.contains("offset 2") && message.contains("bytes encoded, more than one Zerobus call carries")
+        && message.contains("max.batch.bytes=1024"), message);
+    assertEquals(List.of(0L, 1L, 3L, 4L), landed(TP));
+  }
+
+  // --- Connect's side and what landed ---
+
+  /** Waits for observable state; the generous limit is for a loaded build machine, not for the code. */
+  private static ConditionFactory await() {
+    return Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20));
+  }
+
+  /** preCommit as Connect calls it (the consumer's positions do not matter to the task), as plain offsets. */
+  private Map<TopicPartition, Long> commit(TopicPartition... partitions) {
+    Map<TopicPartition, OffsetAndMetadata> current = new HashMap<>();
+    for (TopicPartition tp : partitions) {
+      current.put(tp, new OffsetAndMetadata(0));
+    }
+    Map<TopicPartition, Long> out = new HashMap<>();
+    task.preCommit(current).forEach((tp, offset) -> out.put(tp, offset.offset()));
+    return out;
+  }
+
+  /** Puts records of partition 0 and waits until preCommit covers them: the durable start a test builds on. */
+  private void putAndAwaitCommit(long from, int n) {
+    task.put(events(TP, from, n));
+    await().untilAsserted(() -> assertEquals(Map.of(TP, from + n), commit(TP)));
+  }
+
+  /** Puts records and waits until Zerobus has been handed them (with acks held: in flight, not acknowledged). */
+  private void putInFlight(List<SinkRecord> records) {
+    int before = sent();
+    task.put(records);
+    await().until(() -> sent() == before + records.size());
+  }
+
+  /** Hands records over as Connect's consumer does; returns where it reads next (where the task rewound it, if it did). */
+  private long putAsConnect(TopicPartition tp, long from, int n) {
+    task.put(events(tp, from, n));
+    Long rewound = context.offsets.remove(tp);
+    return rewound != null ? rewound : from + n;
+  }
+
+  /** The failure put() reports now, or null. */
+  private ConnectException putFailure() {
+    try {
+      task.put(List.of());
+      return null;
+    } catch (ConnectException e) {
+      return e;
+    }
+  }
+
+  private static List<SinkRecord> events(TopicPartition tp, long from, int n) {
+    List<SinkRecord> out = new ArrayList<>();
+    for (long offset = from; offset < from + n; offset++) {
+      out.add(event(tp, offset, "k-" + offset));
+    }
+    return out;
+  }
+
+  private static SinkRecord event(TopicPartition tp, long offset, String device) {
+    String json = "{\"device_name\":\"" + device + "\",\"temp\":1,\"humidity\":" + offset + "}";
+    return new SinkRecord(tp.topic(), tp.partition(), null, null, null, json, offset);
+  }
+
+  private static boolean carries(byte[] encoded, String text) {
+    return new String(encoded, StandardCharsets.ISO_8859_1).contains(text);
+  }
+
+  /** Records Zerobus was handed, acknowledged or not. */
+  private int sent() {
+    return zerobus.callSizes().stream().mapToInt(Integer::intValue).sum();
+  }
+
+  /** The Kafka offsets of the partition's rows Zerobus acknowledged, sorted, copies included. */
+  private List<Long> landed(TopicPartition tp) {
+    Descriptor row = registry.find("events").orElseThrow().descriptor();
+    List<Long> offsets = new ArrayList<>();
+    for (byte[] bytes : zerobus.landed()) {
+      DynamicMessage m;
+      try {
+        m = DynamicMessage.parseFrom(row, bytes);
+      } catch (InvalidProtocolBufferException e) {
+        throw new AssertionError("a row that is not an events row landed", e);
+      }
+      if ((int) m.getField(row.findFieldByName("_kafka_partition")) == tp.partition()) {
+        offsets.add((long) m.getField(row.findFieldByName("_kafka_offset")));
+      }
+    }
+    offsets.sort(null);
+    return offsets;
+  }
+
+  private static List<Long> range(long from, long to) {
+    return LongStream.range(from, to).boxed().toList();
+  }
+}
