@@ -154,8 +154,11 @@ final class ZerobusWriter {
     offsets.sent(s.firstOffset(), s.lastOffset(), s.committable, s.answered);
     metrics.ingested(s.table, s.size());
     ticket.durable().whenComplete((ok, error) -> {
-      answered(s, offsets, error);
-      s.answered.complete(null);
+      try {
+        answered(s, offsets, error);
+      } finally {
+        s.answered.complete(null); // a flush waiting for it must not wait out its timeout
+      }
     });
     return true;
   }
