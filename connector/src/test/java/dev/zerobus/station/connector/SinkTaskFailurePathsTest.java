@@ -4,78 +4,25 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.Descriptors.Descriptor;
-import com.google.protobuf.DynamicMessage;
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.zerobus.station.connector.RecordingContext.DeadLetter;
-import dev.zerobus.station.core.delivery.StreamManager;
 import dev.zerobus.station.core.delivery.ZerobusFailure;
 import dev.zerobus.station.core.delivery.ZerobusFailure.Kind;
-import dev.zerobus.station.core.table.TableRegistry;
-import dev.zerobus.station.core.testing.ScriptedZerobus;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.LongStream;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.sink.SinkRecord;
-import org.awaitility.Awaitility;
-import org.awaitility.core.ConditionFactory;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The task's failure paths over core's scripted Zerobus, with a recording stand-in for Connect's
  * side: no server, no Kafka. Each test drives the task as Connect's worker thread would (put,
  * preCommit, close, stop) and checks what docs/connector.md promises, on observable state only.
  */
-class SinkTaskFailurePathsTest {
-  static final TopicPartition TP = new TopicPartition("t", 0);
-  static final TopicPartition OTHER = new TopicPartition("t", 1);
+class SinkTaskFailurePathsTest extends ScriptedTaskTest {
   static final String POISON = "poison";
   static final String REFUSAL = "INVALID_ARGUMENT: humidity is out of range";
-
-  @TempDir
-  Path dir;
-  final ScriptedZerobus zerobus = new ScriptedZerobus();
-  final RecordingContext context = new RecordingContext();
-  ZerobusSinkTask task;
-  TableRegistry registry;
-
-  @AfterEach
-  void stopTask() {
-    if (task != null) {
-      task.stop();
-    }
-  }
-
-  /** A task on topic t (partitions 0 and 1) into the events table, its streams over the scripted Zerobus. */
-  private void startTask(Map<String, String> settings) {
-    Map<String, String> props = new HashMap<>();
-    props.put("topics", TP.topic());
-    props.put(ZerobusSinkConfig.TOPIC_TABLES, TP.topic() + ":events");
-    props.put(ZerobusSinkConfig.CONFIG_FILE, TestTables.writeWithoutServers(dir).toString());
-    props.put(ZerobusSinkConfig.CLIENT_ID, "scripted-client");
-    props.put(ZerobusSinkConfig.CLIENT_SECRET, "scripted-secret");
-    props.putAll(settings);
-    task = new ZerobusSinkTask(Map.of(), (tables, credentials, streamSettings, trustedWorkspace) -> {
-      registry = tables;
-      return new StreamManager(tables, zerobus, streamSettings);
-    });
-    task.initialize(context);
-    task.start(props);
-    context.assignment.addAll(List.of(TP, OTHER));
-    task.open(List.of(TP, OTHER));
-  }
 
   @Test
   void aRecordZerobusRefusesGoesToTheDeadLetterQueueWithTheServicesReasonAndIsCommittedPast() {
@@ -250,98 +197,5 @@ class SinkTaskFailurePathsTest {
     assertTrue(message.contains("offset 2") && message.contains("bytes encoded, more than one Zerobus call carries")
         && message.contains("max.batch.bytes=1024"), message);
     assertEquals(List.of(0L, 1L, 3L, 4L), landed(TP));
-  }
-
-  // --- Connect's side and what landed ---
-
-  /** Waits for observable state; the generous limit is for a loaded build machine, not for the code. */
-  private static ConditionFactory await() {
-    return Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20));
-  }
-
-  /** preCommit as Connect calls it (the consumer's positions do not matter to the task), as plain offsets. */
-  private Map<TopicPartition, Long> commit(TopicPartition... partitions) {
-    Map<TopicPartition, OffsetAndMetadata> current = new HashMap<>();
-    for (TopicPartition tp : partitions) {
-      current.put(tp, new OffsetAndMetadata(0));
-    }
-    Map<TopicPartition, Long> out = new HashMap<>();
-    task.preCommit(current).forEach((tp, offset) -> out.put(tp, offset.offset()));
-    return out;
-  }
-
-  /** Puts records of partition 0 and waits until preCommit covers them: the durable start a test builds on. */
-  private void putAndAwaitCommit(long from, int n) {
-    task.put(events(TP, from, n));
-    await().untilAsserted(() -> assertEquals(Map.of(TP, from + n), commit(TP)));
-  }
-
-  /** Puts records and waits until Zerobus has been handed them (with acks held: in flight, not acknowledged). */
-  private void putInFlight(List<SinkRecord> records) {
-    int before = sent();
-    task.put(records);
-    await().until(() -> sent() == before + records.size());
-  }
-
-  /** Hands records over as Connect's consumer does; returns where it reads next (where the task rewound it, if it did). */
-  private long putAsConnect(TopicPartition tp, long from, int n) {
-    task.put(events(tp, from, n));
-    Long rewound = context.offsets.remove(tp);
-    return rewound != null ? rewound : from + n;
-  }
-
-  /** The failure put() reports now, or null. */
-  private ConnectException putFailure() {
-    try {
-      task.put(List.of());
-      return null;
-    } catch (ConnectException e) {
-      return e;
-    }
-  }
-
-  private static List<SinkRecord> events(TopicPartition tp, long from, int n) {
-    List<SinkRecord> out = new ArrayList<>();
-    for (long offset = from; offset < from + n; offset++) {
-      out.add(event(tp, offset, "k-" + offset));
-    }
-    return out;
-  }
-
-  private static SinkRecord event(TopicPartition tp, long offset, String device) {
-    String json = "{\"device_name\":\"" + device + "\",\"temp\":1,\"humidity\":" + offset + "}";
-    return new SinkRecord(tp.topic(), tp.partition(), null, null, null, json, offset);
-  }
-
-  private static boolean carries(byte[] encoded, String text) {
-    return new String(encoded, StandardCharsets.ISO_8859_1).contains(text);
-  }
-
-  /** Records Zerobus was handed, acknowledged or not. */
-  private int sent() {
-    return zerobus.callSizes().stream().mapToInt(Integer::intValue).sum();
-  }
-
-  /** The Kafka offsets of the partition's rows Zerobus acknowledged, sorted, copies included. */
-  private List<Long> landed(TopicPartition tp) {
-    Descriptor row = registry.find("events").orElseThrow().descriptor();
-    List<Long> offsets = new ArrayList<>();
-    for (byte[] bytes : zerobus.landed()) {
-      DynamicMessage m;
-      try {
-        m = DynamicMessage.parseFrom(row, bytes);
-      } catch (InvalidProtocolBufferException e) {
-        throw new AssertionError("a row that is not an events row landed", e);
-      }
-      if ((int) m.getField(row.findFieldByName("_kafka_partition")) == tp.partition()) {
-        offsets.add((long) m.getField(row.findFieldByName("_kafka_offset")));
-      }
-    }
-    offsets.sort(null);
-    return offsets;
-  }
-
-  private static List<Long> range(long from, long to) {
-    return LongStream.range(from, to).boxed().toList();
   }
 }
