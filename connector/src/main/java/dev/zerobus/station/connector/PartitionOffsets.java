@@ -22,6 +22,16 @@ final class PartitionOffsets {
   private final Deque<Pending> pending = new ArrayDeque<>();
   /** Offsets below this have been handled: sent to Zerobus, skipped or dead-lettered. -1: nothing yet. */
   private long handledUpTo = -1;
+  /** The partition was given up; answers still arriving for its records concern its next owner no more. */
+  private volatile boolean revoked;
+
+  void revoke() {
+    revoked = true;
+  }
+
+  boolean revoked() {
+    return revoked;
+  }
 
   /** Whether Connect is handing this record over again (after a retriable put); it was sent already. */
   synchronized boolean alreadyHandled(long offset) {

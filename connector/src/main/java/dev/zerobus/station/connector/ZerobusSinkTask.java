@@ -3,6 +3,7 @@ package dev.zerobus.station.connector;
 import dev.zerobus.station.core.config.Credentials;
 import dev.zerobus.station.core.config.Env;
 import dev.zerobus.station.core.config.StationConfig;
+import dev.zerobus.station.core.config.StreamSettings;
 import dev.zerobus.station.core.delivery.StreamManager;
 import dev.zerobus.station.core.sdk.SdkZerobusClient;
 import dev.zerobus.station.core.table.TableRegistry;
@@ -19,13 +20,24 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Connect's side of the sink, kept thin: lifecycle and offsets in, everything else in
- * {@link ZerobusWriter}. Offsets are committed through {@link #preCommit} only up to records
- * Zerobus has made durable (at-least-once; see docs/connector.md).
+ * {@link ZerobusWriter} and its helpers. Offsets are committed through {@link #preCommit} only up
+ * to records Zerobus has made durable (at-least-once; see docs/connector.md). Its stream manager
+ * comes from a {@link StreamsFactory}: the Zerobus SDK's when Connect creates the task, one over a
+ * scripted Zerobus in unit tests.
  */
 public class ZerobusSinkTask extends SinkTask {
   private static final Logger log = LoggerFactory.getLogger(ZerobusSinkTask.class);
 
+  /** Makes the task's stream manager: over the Zerobus SDK when Connect runs the task, over a scripted Zerobus in tests. */
+  @FunctionalInterface
+  interface StreamsFactory {
+    /** @param trustedWorkspace whether the workspace's answers may be repeated in messages (see CredentialScope) */
+    StreamManager create(TableRegistry registry, Credentials credentials, StreamSettings settings,
+        boolean trustedWorkspace);
+  }
+
   private final Map<String, String> workerEnvironment;
+  private final StreamsFactory streamsFactory;
   private ZerobusWriter writer;
   private SinkMetrics metrics;
 
@@ -35,7 +47,13 @@ public class ZerobusSinkTask extends SinkTask {
 
   /** @param workerEnvironment stands in for the worker's process environment (tests) */
   ZerobusSinkTask(Map<String, String> workerEnvironment) {
+    this(workerEnvironment, SdkZerobusClient::streamManager);
+  }
+
+  /** @param streamsFactory where the task's stream manager comes from (tests pass one over a scripted Zerobus) */
+  ZerobusSinkTask(Map<String, String> workerEnvironment, StreamsFactory streamsFactory) {
     this.workerEnvironment = Map.copyOf(workerEnvironment);
+    this.streamsFactory = streamsFactory;
   }
 
   @Override
@@ -59,15 +77,16 @@ public class ZerobusSinkTask extends SinkTask {
       throw new ConnectException(e.getMessage(), e);
     }
     metrics = new SinkMetrics(pluginMetrics(), registry.keys());
-    StreamManager streams = SdkZerobusClient.streamManager(registry, credentials, config.streamSettings(),
+    StreamManager streams = streamsFactory.create(registry, credentials, config.streamSettings(),
         scope.workspaceTrusted());
     TableRouter router = new TableRouter(config.topicTables(), config.getString(ZerobusSinkConfig.TOPIC_TABLE_REGEX),
         config.getString(ZerobusSinkConfig.TOPIC_TABLE_REPLACEMENT), registry);
-    SinkMetrics counters = metrics;
     RecordConverter converter = new RecordConverter(config.valueFormat(), config.metadataColumns(),
-        config.rejectMapIntegers(), config.failEmptyValues(), counters::empty);
+        config.rejectMapIntegers(), config.failEmptyValues(), metrics::empty);
     boolean tolerate = "all".equalsIgnoreCase(props.getOrDefault("errors.tolerance", "none").trim());
-    writer = new ZerobusWriter(config, streams, router, converter, deadLetters(), tolerate, metrics, flow());
+    writer = new ZerobusWriter(config, streams, router, converter, metrics,
+        new DeadLetters(errantRecordReporter(), tolerate, metrics),
+        new Backpressure(context, config.getLong(ZerobusSinkConfig.RETRY_BACKOFF_MS), metrics));
     log.info("Zerobus sink task started: tables {}", registry.keys());
   }
 
@@ -103,31 +122,7 @@ public class ZerobusSinkTask extends SinkTask {
     }
   }
 
-  private ZerobusWriter.Flow flow() {
-    return new ZerobusWriter.Flow() {
-      @Override
-      public void rewind(TopicPartition tp, long offset) {
-        context.offset(tp, offset);
-      }
-
-      @Override
-      public void pause(TopicPartition tp) {
-        context.pause(tp);
-      }
-
-      @Override
-      public void resume(Collection<TopicPartition> tps) {
-        context.resume(tps.toArray(new TopicPartition[0]));
-      }
-
-      @Override
-      public void wakeAfter(long millis) {
-        context.timeout(millis);
-      }
-    };
-  }
-
-  private ErrantRecordReporter deadLetters() {
+  private ErrantRecordReporter errantRecordReporter() {
     try {
       return context.errantRecordReporter();
     } catch (NoSuchMethodError | NoClassDefFoundError e) {

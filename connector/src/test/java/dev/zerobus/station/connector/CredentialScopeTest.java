@@ -159,7 +159,7 @@ class CredentialScopeTest {
     Map<String, String> config = strangersConfig();
     config.put(ZerobusSinkConfig.TOPIC_TABLES, "events:events");
     ZerobusSinkTask task = new ZerobusSinkTask(workerEnvironment());
-    task.initialize(new ZerobusSinkTaskTest.FakeContext());
+    task.initialize(new RecordingContext());
 
     ConnectException e;
     try {

@@ -53,12 +53,25 @@ final class TestTables {
 
   /** Writes config.json and tables/typed/schema.proto under dir; returns the config file. */
   static Path write(Path dir, String endpoint, String workspaceUrl) {
+    return write(dir, config(endpoint, workspaceUrl));
+  }
+
+  /**
+   * The same tables for a task over a scripted Zerobus: nothing listens at the endpoints, and with
+   * schema_drift off the start asks no catalog.
+   */
+  static Path writeWithoutServers(Path dir) {
+    String tables = config("http://127.0.0.1:9", "http://127.0.0.1:9").strip();
+    return write(dir, "{\"schema_drift\": \"off\", " + tables.substring(1));
+  }
+
+  private static Path write(Path dir, String configJson) {
     try {
       Path proto = dir.resolve("tables/typed/schema.proto");
       Files.createDirectories(proto.getParent());
       Files.writeString(proto, TYPED_PROTO);
       Path config = dir.resolve("config.json");
-      Files.writeString(config, config(endpoint, workspaceUrl));
+      Files.writeString(config, configJson);
       return config;
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -15,16 +15,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.metrics.PluginMetrics;
 import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.json.JsonConverter;
 import org.apache.kafka.connect.sink.SinkRecord;
-import org.apache.kafka.connect.sink.SinkTaskContext;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LogEvent;
 import org.apache.logging.log4j.core.Logger;
@@ -42,7 +38,7 @@ class ZerobusSinkTaskTest {
   @TempDir
   Path dir;
   ZerobusEmulator emulator;
-  FakeContext context;
+  RecordingContext context;
   ZerobusSinkTask task;
   final List<String> logged = new CopyOnWriteArrayList<>();
   private Capture capture;
@@ -51,10 +47,10 @@ class ZerobusSinkTaskTest {
   void start() throws Exception {
     emulator = ZerobusEmulator.builder().grpcPort(0).workspacePort(0).adminPort(-1).dataDir(dir.resolve("landed"))
         .start();
-    context = new FakeContext();
+    context = new RecordingContext();
     capture = new Capture(logged);
     capture.start();
-    for (Class<?> c : List.of(ZerobusWriter.class, SinkMetrics.class)) {
+    for (Class<?> c : List.of(Backpressure.class, SinkMetrics.class)) {
       ((Logger) LogManager.getLogger(c)).addAppender(capture);
     }
   }
@@ -64,7 +60,7 @@ class ZerobusSinkTaskTest {
     if (task != null) {
       task.stop();
     }
-    for (Class<?> c : List.of(ZerobusWriter.class, SinkMetrics.class)) {
+    for (Class<?> c : List.of(Backpressure.class, SinkMetrics.class)) {
       ((Logger) LogManager.getLogger(c)).removeAppender(capture);
     }
     emulator.close();
@@ -202,54 +198,6 @@ class ZerobusSinkTaskTest {
     startTask(Map.of(ZerobusSinkConfig.EMPTY_VALUES, "fail"));
     ConnectException e = assertThrows(ConnectException.class, () -> task.put(List.of(record(10, " { } "))));
     assertTrue(e.getMessage().contains("sets no column") && e.getMessage().contains("offset 10"), e.getMessage());
-  }
-
-  /** Connect's side, recorded. */
-  static final class FakeContext implements SinkTaskContext {
-    final Map<TopicPartition, Long> offsets = new ConcurrentHashMap<>();
-    /** Paused now. */
-    final Set<TopicPartition> paused = ConcurrentHashMap.newKeySet();
-
-    @Override
-    public Map<String, String> configs() {
-      return Map.of();
-    }
-
-    @Override
-    public void offset(Map<TopicPartition, Long> offsets) {
-      this.offsets.putAll(offsets);
-    }
-
-    @Override
-    public void offset(TopicPartition tp, long offset) {
-      offsets.put(tp, offset);
-    }
-
-    @Override
-    public void timeout(long timeoutMs) {}
-
-    @Override
-    public Set<TopicPartition> assignment() {
-      return Set.of(TP);
-    }
-
-    @Override
-    public void pause(TopicPartition... partitions) {
-      paused.addAll(List.of(partitions));
-    }
-
-    @Override
-    public void resume(TopicPartition... partitions) {
-      paused.removeAll(List.of(partitions));
-    }
-
-    @Override
-    public void requestCommit() {}
-
-    @Override
-    public PluginMetrics pluginMetrics() {
-      throw new UnsupportedOperationException("not in this test");
-    }
   }
 
   /** Log lines as "LEVEL message". */
