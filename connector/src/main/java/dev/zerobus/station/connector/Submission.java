@@ -11,7 +11,7 @@ import org.apache.kafka.connect.sink.SinkRecord;
 final class Submission {
   final TopicPartition partition;
   final String table;
-  private final Batcher.Call call;
+  private final Batcher.Fill call;
   private final List<byte[]> encoded = new ArrayList<>();
   private final List<SinkRecord> records = new ArrayList<>();
   /** Completes once every record is durable, or refused and dead-lettered: then its offsets may be committed. */

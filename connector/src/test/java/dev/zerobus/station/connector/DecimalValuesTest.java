@@ -66,7 +66,7 @@ class DecimalValuesTest {
     p.put(ZerobusSinkConfig.CLIENT_ID, emulator.clientId());
     p.put(ZerobusSinkConfig.CLIENT_SECRET, emulator.clientSecret());
     ZerobusSinkTask task = new ZerobusSinkTask();
-    task.initialize(new ZerobusSinkTaskTest.FakeContext());
+    task.initialize(new RecordingContext());
     task.start(p);
     task.open(List.of(TP));
     return task;

@@ -56,9 +56,9 @@ public final class Batcher {
    * Slices that went out before, cut into calls again (a replay, an isolation's attempt): their
    * tickets were told already, so these calls are marked sent.
    */
-  List<dev.zerobus.station.core.delivery.Call> cut(List<Slice> slices) {
-    List<dev.zerobus.station.core.delivery.Call> out = new ArrayList<>();
-    Call fill = newCall();
+  List<Call> cut(List<Slice> slices) {
+    List<Call> out = new ArrayList<>();
+    Fill fill = newCall();
     List<Slice> current = new ArrayList<>();
     for (Slice s : slices) {
       int from = 0;
@@ -85,23 +85,23 @@ public final class Batcher {
     return out;
   }
 
-  private static dev.zerobus.station.core.delivery.Call sentCall(List<Slice> slices) {
-    dev.zerobus.station.core.delivery.Call c = new dev.zerobus.station.core.delivery.Call(slices);
+  private static Call sentCall(List<Slice> slices) {
+    Call c = new Call(slices);
     c.sent = true;
     return c;
   }
 
   /** An empty call to fill. */
-  public Call newCall() {
-    return new Call();
+  public Fill newCall() {
+    return new Fill();
   }
 
   /** A call being filled: records go in while they fit; an empty call takes any record that fits alone. */
-  public final class Call {
+  public final class Fill {
     private int records;
     private long bytes = CALL_OVERHEAD_BYTES;
 
-    private Call() {}
+    private Fill() {}
 
     /** Adds the record if the call has room for it; false (nothing added) when it does not. */
     public boolean tryAdd(byte[] record) {

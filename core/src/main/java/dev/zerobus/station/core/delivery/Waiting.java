@@ -29,7 +29,7 @@ final class Waiting {
 
   /** The next call: as many records, in order, as fit one call and {@code room} in the window; null for none. */
   Call next(int room) {
-    Batcher.Call fill = batcher.newCall();
+    Batcher.Fill fill = batcher.newCall();
     List<Slice> taken = new ArrayList<>(2);
     long bytes = 0;
     while (!slices.isEmpty() && fill.records() < room && !fill.full()) {
