@@ -3,6 +3,7 @@ package dev.zerobus.station.core.schema;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.zerobus.station.core.config.Credentials;
+import dev.zerobus.station.core.config.WorkspaceHttp;
 import dev.zerobus.station.core.errors.CatalogException;
 import java.io.IOException;
 import java.net.URI;
@@ -53,7 +54,7 @@ public final class UnityCatalog implements Catalog {
     this.credentials = credentials;
     this.timeout = timeout;
     this.clock = Clock.systemUTC();
-    this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
+    this.http = WorkspaceHttp.client("unity-catalog", timeout);
   }
 
   @Override

@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -38,8 +39,11 @@ public final class SdkZerobusClient implements ZerobusClient {
   /** How the SDK renders a gRPC status inside its messages. */
   private static final Pattern GRPC_STATUS = Pattern.compile("status: (\\w+), message: \"((?:[^\"\\\\]|\\\\.)*)\"");
   private static final Pattern HTTP_STATUS = Pattern.compile("\\((\\d{3})\\)");
-  /** Streams opened at once: each open waits a token request and the SDK's answer, not the CPU. */
-  private static final int OPENING_THREADS = 16;
+  /**
+   * Streams opened at once: each open waits on a token request and the SDK's answer, not the CPU,
+   * and the SDK gives every creation in flight a thread of its own runtime's blocking pool.
+   */
+  private static final int OPENING_AT_ONCE = 8;
 
   private final ZerobusSdk sdk;
   private final DatabricksSettings databricks;
@@ -49,6 +53,7 @@ public final class SdkZerobusClient implements ZerobusClient {
   private final boolean echoWorkspaceAnswers;
   /** Where opening and closing streams wait (token probes, the SDK's close), so no lane's thread does. */
   private final ThreadPoolExecutor calls;
+  private final Semaphore creating = new Semaphore(OPENING_AT_ONCE);
 
   /** The stream manager of a bridge or connector: these tables, over the official SDK, at the config's endpoints. */
   public static StreamManager streamManager(TableRegistry registry, Credentials credentials, StreamSettings settings) {
@@ -78,7 +83,7 @@ public final class SdkZerobusClient implements ZerobusClient {
     this.settings = settings;
     this.reachability = Reachability.of(databricks);
     AtomicInteger count = new AtomicInteger();
-    this.calls = new ThreadPoolExecutor(OPENING_THREADS, OPENING_THREADS, 30, TimeUnit.SECONDS,
+    this.calls = new ThreadPoolExecutor(OPENING_AT_ONCE, OPENING_AT_ONCE, 30, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), r -> {
           Thread t = new Thread(r, "zerobus-sdk-calls-" + count.incrementAndGet());
           t.setDaemon(true);
@@ -110,8 +115,17 @@ public final class SdkZerobusClient implements ZerobusClient {
       result.completeExceptionally(f);
       return;
     }
-    CompletableFuture<ZerobusProtoStream> opening = sdk.createProtoStream(tableName, descriptor,
-        credentials.clientId(), credentials.clientSecret(), options(events));
+    creating.acquireUninterruptibly(); // on this client's own thread, never a lane's
+    CompletableFuture<ZerobusProtoStream> opening;
+    try {
+      opening = sdk.createProtoStream(tableName, descriptor, credentials.clientId(), credentials.clientSecret(),
+          options(events));
+    } catch (RuntimeException | LinkageError e) {
+      creating.release();
+      result.completeExceptionally(new ZerobusFailure(Kind.UNAVAILABLE, "the SDK could not start a stream: " + e));
+      return;
+    }
+    opening.whenComplete((stream, error) -> creating.release());
     // SDK 1.0.1 workaround: one attempt's time and a little more. Under a plugin class loader the SDK
     // cannot report a failed creation at all (see Reachability), so waiting out all its retries would
     // stall the lane; the lane tries again itself, and a stream that opens late is closed.

@@ -2,6 +2,7 @@ package dev.zerobus.station.core.sdk;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.zerobus.station.core.config.Credentials;
+import dev.zerobus.station.core.config.WorkspaceHttp;
 import dev.zerobus.station.core.errors.Text;
 import java.io.IOException;
 import java.net.URI;
@@ -26,7 +27,7 @@ import java.util.stream.Collectors;
 public final class TokenProbe {
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+  private static final HttpClient CLIENT = WorkspaceHttp.client("token-probe", TIMEOUT);
 
   private TokenProbe() {}
 
