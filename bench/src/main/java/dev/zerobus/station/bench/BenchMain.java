@@ -32,6 +32,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * java -jar bench/target/zerobus-bench.jar bridge [sdk records] [seconds per wrk run] [streams per table, e.g. 1,2,4]
  * java -jar bench/target/zerobus-bench.jar connector [records] [streams per table, e.g. 1,2,4]
  * java -jar bench/target/zerobus-bench.jar overload [seconds] [ack delay ms]
+ * java -jar bench/target/zerobus-bench.jar latency [requests/s] [seconds] [connections]
  * </pre>
  */
 public final class BenchMain {
@@ -41,7 +42,8 @@ public final class BenchMain {
       + " | bridge [sdk records] [seconds per run] [streams per table list, default 1,2,4]"
       + " | connector [records] [streams per table list, default 1,2,4] | overload [seconds, default 120] [ack delay ms, default 1000]"
       + " | profile [seconds, default 30] [wait_for_ack, default false]"
-      + " | startup [tables, default 300] [rounds, default 3]";
+      + " | startup [tables, default 300] [rounds, default 3]"
+      + " | latency [requests/s, default 5000] [seconds, default 30] [connections, default 64]";
 
   public static void main(String[] args) throws Exception {
     String which = args.length > 0 ? args[0] : "sdk";
@@ -69,6 +71,10 @@ public final class BenchMain {
         break;
       case "startup":
         StartupBench.run(args.length > 1 ? Integer.parseInt(args[1]) : 300, args.length > 2 ? Integer.parseInt(args[2]) : 3);
+        break;
+      case "latency":
+        LatencyBench.run(args.length > 1 ? Integer.parseInt(args[1]) : 5000,
+            args.length > 2 ? Integer.parseInt(args[2]) : 30, args.length > 3 ? Integer.parseInt(args[3]) : 64);
         break;
       case "overload":
         OverloadBench.run(args.length > 1 ? Integer.parseInt(args[1]) : 120,

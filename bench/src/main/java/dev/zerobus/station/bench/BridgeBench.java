@@ -29,7 +29,7 @@ final class BridgeBench {
   /** JVM options of the bridge and raw-server children in throughput runs. */
   static final List<String> THROUGHPUT_JVM = List.of("-Xmx1g");
   private static final String TABLE = "bench.bridge.station_one";
-  private static final String RECORD = "{\"device_name\": \"sensor-001\", \"temp\": 25, \"humidity\": 60}";
+  static final String RECORD = "{\"device_name\": \"sensor-001\", \"temp\": 25, \"humidity\": 60}";
 
   private BridgeBench() {}
 

@@ -39,12 +39,11 @@ final class ProfileBench {
     p.put("garbage collector", List.of("GCTaskThread", "G1", "WorkerThread::run", "ConcurrentGCThread"));
     p.put("SDK: its Rust runtime (gRPC, acks)", List.of("tokio", "h2::", "tonic", "mio::"));
     p.put("SDK: the ingest call", List.of("com/databricks/zerobus"));
-    p.put("stream lane: sender thread", List.of("StreamLane.sendLoop"));
     p.put("response: write and complete", List.of("AsyncSenderImpl", "HttpServerExchange.endExchange"));
     p.put("response: JSON body", List.of("bridge/Json.send"));
     p.put("metrics", List.of("io/prometheus"));
     p.put("encoder", List.of("RecordEncoder"));
-    p.put("stream lane: submit (queue, wake the sender)", List.of("StreamManager.ingest", "StreamLane.submit"));
+    p.put("delivery: the lane, its strand and ledger", List.of("station/core/delivery/"));
     p.put("request body read", List.of("BodyReader"));
     p.put("ingest handler, other", List.of("IngestHandler"));
     p.put("edge (request id, in-flight, metrics)", List.of("bridge/Edge"));
