@@ -87,6 +87,11 @@ final class Backpressure {
     }
   }
 
+  /** Milliseconds until paused partitions are due to resume (0 when due now); -1 when none is paused. */
+  long resumeDueInMs() {
+    return paused.isEmpty() ? -1 : Math.max(0, (resumeAt - System.nanoTime()) / 1_000_000);
+  }
+
   /** Partitions given up in a rebalance are no longer ours to resume. */
   void forget(Collection<TopicPartition> revoked) {
     paused.removeAll(revoked);

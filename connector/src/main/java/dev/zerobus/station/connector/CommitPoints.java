@@ -100,6 +100,37 @@ final class CommitPoints {
     }
   }
 
+  /** The offset each held partition may commit now, without waiting; partitions with nothing handled are left out. */
+  Map<TopicPartition, Long> durable() {
+    Map<TopicPartition, Long> out = new HashMap<>();
+    partitions.forEach((tp, offsets) -> {
+      long next = offsets.committable();
+      if (next >= 0) {
+        out.put(tp, next);
+      }
+    });
+    return out;
+  }
+
+  /** Whether any partition has records Zerobus has not answered for yet. */
+  boolean awaitingAnswers() {
+    for (PartitionOffsets offsets : partitions.values()) {
+      if (offsets.awaitingAnswers()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Records handed over and not committable yet, over every partition held (a gauge: any thread). */
+  long behind() {
+    long sum = 0;
+    for (PartitionOffsets offsets : partitions.values()) {
+      sum += offsets.behind();
+    }
+    return sum;
+  }
+
   /** Per partition still assigned, the offset to commit; partitions with nothing handled yet are left out. */
   Map<TopicPartition, OffsetAndMetadata> committable(Set<TopicPartition> tps) {
     Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();

@@ -24,6 +24,9 @@ final class PartitionOffsets {
   private long handledUpTo = -1;
   /** The partition was given up; answers still arriving for its records concern its next owner no more. */
   private volatile boolean revoked;
+  /** The first and the highest offset Connect handed over (put), taken or not; -1: none yet. */
+  private volatile long firstPut = -1;
+  private volatile long lastPut = -1;
 
   void revoke() {
     revoked = true;
@@ -31,6 +34,26 @@ final class PartitionOffsets {
 
   boolean revoked() {
     return revoked;
+  }
+
+  /** Connect handed this record over (task thread only). */
+  void put(long offset) {
+    if (firstPut < 0) {
+      firstPut = offset;
+    }
+    if (offset > lastPut) {
+      lastPut = offset;
+    }
+  }
+
+  /** Records handed over up to the last one put that cannot be committed yet (not durable, or not taken). */
+  long behind() {
+    long last = lastPut;
+    if (last < 0) {
+      return 0;
+    }
+    long next = committable();
+    return Math.max(0, last + 1 - (next >= 0 ? next : firstPut));
   }
 
   /** Whether Connect is handing this record over again (after a retriable put); it was sent already. */
@@ -65,6 +88,16 @@ final class PartitionOffsets {
       pending.removeFirst();
     }
     return handledUpTo;
+  }
+
+  /** Whether Zerobus has yet to answer for some of the records sent. */
+  synchronized boolean awaitingAnswers() {
+    for (Pending p : pending) {
+      if (!p.settled().isDone()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Futures of the records Zerobus has not answered for yet, oldest first. */

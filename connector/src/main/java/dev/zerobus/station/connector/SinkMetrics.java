@@ -1,5 +1,7 @@
 package dev.zerobus.station.connector;
 
+import dev.zerobus.station.core.delivery.StreamManager;
+import dev.zerobus.station.core.delivery.TableHealth.StreamState;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,18 +22,28 @@ import org.slf4j.LoggerFactory;
 final class SinkMetrics {
   private static final Logger log = LoggerFactory.getLogger(SinkMetrics.class);
 
+  /** Ack latencies kept for the percentiles: the last this many acknowledged submissions ... */
+  static final int LATENCY_SAMPLES = 1024;
+  /** ... of the last this many ms. */
+  static final long LATENCY_WINDOW_MS = 60_000;
+
   static final class TableCounters {
     final LongAdder ingested = new LongAdder();
     final LongAdder acked = new LongAdder();
     final LongAdder deadLettered = new LongAdder();
     final LongAdder skipped = new LongAdder();
     final LongAdder empty = new LongAdder();
+    final LongAdder inFlight = new LongAdder();
     final AtomicLong lastAckMillis = new AtomicLong(-1);
+    /** Kafka timestamp to acknowledgement of the newest record of the last acknowledged submission; -1: none yet. */
+    final AtomicLong durableLagMillis = new AtomicLong(-1);
+    final LatencyWindow ackLatency = new LatencyWindow(LATENCY_SAMPLES, LATENCY_WINDOW_MS);
   }
 
   private final LongAdder put = new LongAdder();
   private final LongAdder retried = new LongAdder();
   private final LongAdder deadLetteredUnrouted = new LongAdder();
+  private final LongAdder commitRequests = new LongAdder();
   private final Map<String, TableCounters> tables = new LinkedHashMap<>();
   private final PluginMetrics registry;
   private final List<MetricName> registered = new ArrayList<>();
@@ -47,6 +59,8 @@ final class SinkMetrics {
         new LinkedHashMap<>(), retried::sum);
     gauge("records-unrouted-total", "Records of topics that route to no configured table (dead-lettered or skipped).",
         new LinkedHashMap<>(), deadLetteredUnrouted::sum);
+    gauge("commit-requests-total", "Offset commits the task asked Connect for after acknowledgements (commit.request.ms).",
+        new LinkedHashMap<>(), commitRequests::sum);
     for (Map.Entry<String, TableCounters> e : tables.entrySet()) {
       LinkedHashMap<String, String> tags = new LinkedHashMap<>();
       tags.put("table", e.getKey());
@@ -65,7 +79,42 @@ final class SinkMetrics {
         long last = c.lastAckMillis.get();
         return last < 0 ? -1 : System.currentTimeMillis() - last;
       });
+      gauge("records-in-flight", "Records handed to Zerobus that it has not answered for yet.", tags, c.inFlight::sum);
+      gauge("durable-lag-ms", "How far behind Kafka the landed data is: milliseconds from the Kafka timestamp of the"
+          + " newest record in the last acknowledgement to that acknowledgement; -1 before the first.", tags,
+          c.durableLagMillis::get);
+      gauge("ack-latency-p50-ms", "Median milliseconds from handing records to Zerobus to their acknowledgement, over"
+          + " the last " + LATENCY_SAMPLES + " acknowledged calls of the last " + LATENCY_WINDOW_MS / 1000
+          + " s; -1 when there were none.", tags, () -> c.ackLatency.percentile(0.5, System.currentTimeMillis()));
+      gauge("ack-latency-p99-ms", "The 99th percentile of the same.", tags,
+          () -> c.ackLatency.percentile(0.99, System.currentTimeMillis()));
     }
+  }
+
+  /**
+   * The gauges read from the task's parts once they exist: each table's stream state (core's lanes) and the
+   * records behind the last offset put.
+   */
+  void watch(StreamManager streams, java.util.function.LongSupplier behind) {
+    gauge("records-behind", "Records Connect handed to the task (up to the last offset put, per partition) that are"
+        + " not durable yet, summed over the task's partitions.", new LinkedHashMap<>(), behind);
+    for (String table : tables.keySet()) {
+      LinkedHashMap<String, String> tags = new LinkedHashMap<>();
+      tags.put("table", table);
+      gauge("stream-state", "The state of the table's streams (the least healthy): " + STATE_CODES + ".", tags,
+          () -> streams.health(table).state().ordinal());
+    }
+  }
+
+  /** The stream-state values, e.g. "0 IDLE, 1 OPEN, ...": core's states in their order of health. */
+  static final String STATE_CODES = stateCodes();
+
+  private static String stateCodes() {
+    StringBuilder out = new StringBuilder();
+    for (StreamState s : StreamState.values()) {
+      out.append(out.length() == 0 ? "" : ", ").append(s.ordinal()).append(' ').append(s.name());
+    }
+    return out.toString();
   }
 
   private void gauge(String name, String doc, LinkedHashMap<String, String> tags, java.util.function.LongSupplier v) {
@@ -89,14 +138,34 @@ final class SinkMetrics {
     retried.increment();
   }
 
-  void ingested(String table, int n) {
-    counters(table).ingested.add(n);
+  void commitRequested() {
+    commitRequests.increment();
   }
 
-  void acked(String table, int n) {
+  void ingested(String table, int n) {
     TableCounters c = counters(table);
+    c.ingested.add(n);
+    c.inFlight.add(n);
+  }
+
+  /** Zerobus answered for records (any answer): they are no longer in flight. */
+  void answered(String table, int n) {
+    counters(table).inFlight.add(-n);
+  }
+
+  /**
+   * @param latencyNanos from handing the records to core until they were durable
+   * @param newestTimestamp the newest Kafka timestamp among them, -1 when none had one
+   */
+  void acked(String table, int n, long latencyNanos, long newestTimestamp) {
+    TableCounters c = counters(table);
+    long now = System.currentTimeMillis();
     c.acked.add(n);
-    c.lastAckMillis.set(System.currentTimeMillis());
+    c.lastAckMillis.set(now);
+    c.ackLatency.add(latencyNanos / 1_000_000, now);
+    if (newestTimestamp >= 0) {
+      c.durableLagMillis.set(now - newestTimestamp);
+    }
   }
 
   void deadLettered(String table) {

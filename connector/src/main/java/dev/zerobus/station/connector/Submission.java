@@ -18,6 +18,10 @@ final class Submission {
   final CompletableFuture<Void> committable = new CompletableFuture<>();
   /** Completes once Zerobus has answered for every record and the answer is recorded: what a flush waits for. */
   final CompletableFuture<Void> answered = new CompletableFuture<>();
+  /** The newest Kafka timestamp among the records (ms since the epoch); -1 when none has one. */
+  private long newestTimestamp = -1;
+  /** When it was handed to core's stream manager (System.nanoTime()), for the ack latency. */
+  long handedOverNanos;
 
   Submission(TopicPartition partition, String table, Batcher batcher) {
     this.partition = partition;
@@ -32,6 +36,10 @@ final class Submission {
     }
     records.add(record);
     encoded.add(encodedRecord);
+    Long timestamp = record.timestamp();
+    if (timestamp != null && timestamp > newestTimestamp) {
+      newestTimestamp = timestamp;
+    }
     return true;
   }
 
@@ -42,6 +50,10 @@ final class Submission {
   /** The Kafka record that went out as the submission's {@code index}th record. */
   SinkRecord record(int index) {
     return records.get(index);
+  }
+
+  long newestTimestamp() {
+    return newestTimestamp;
   }
 
   int size() {

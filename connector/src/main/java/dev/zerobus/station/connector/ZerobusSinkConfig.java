@@ -57,6 +57,7 @@ public final class ZerobusSinkConfig extends AbstractConfig {
   public static final String FLUSH_ON_COMMIT = "flush.on.commit";
   public static final String FLUSH_TIMEOUT_MS = "flush.timeout.ms";
   public static final String RETRY_BACKOFF_MS = "retry.backoff.ms";
+  public static final String COMMIT_REQUEST_MS = "commit.request.ms";
 
   /** How String and byte[] values are read. */
   public enum ValueFormat {
@@ -196,6 +197,13 @@ public final class ZerobusSinkConfig extends AbstractConfig {
             + "partitions concerned are paused this long and then read again from the first record not taken "
             + "(logged once per episode as a WARN, not as an error).",
         GROUP_DELIVERY, ++order, Width.SHORT, "Retry backoff (ms)");
+    def.define(COMMIT_REQUEST_MS, Type.LONG, 1_000L, Range.atLeast(0), Importance.MEDIUM,
+        "Ask Connect to commit offsets as soon as Zerobus has acknowledged more records, at most once per this many "
+            + "ms and only when the durable offsets moved since the last request. A worker crash then re-sends about "
+            + "this much traffic (plus what was in flight) instead of up to offset.flush.interval.ms of it. Such a "
+            + "commit takes what is durable without waiting (flush.on.commit applies to the worker's own commits). "
+            + "0: commit only when offset.flush.interval.ms comes round.",
+        GROUP_DELIVERY, ++order, Width.SHORT, "Commit request interval (ms)");
 
     defineShared(def, Section.STREAMS, GROUP_STREAMS, 0);
     return def;

@@ -7,6 +7,7 @@ import dev.zerobus.station.core.config.StreamSettings;
 import dev.zerobus.station.core.delivery.StreamManager;
 import dev.zerobus.station.core.sdk.SdkZerobusClient;
 import dev.zerobus.station.core.table.TableRegistry;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -84,9 +85,14 @@ public class ZerobusSinkTask extends SinkTask {
     RecordConverter converter = new RecordConverter(config.valueFormat(), config.metadataColumns(),
         config.rejectMapIntegers(), config.failEmptyValues(), metrics::empty);
     boolean tolerate = "all".equalsIgnoreCase(props.getOrDefault("errors.tolerance", "none").trim());
+    Backpressure backpressure = new Backpressure(context, config.getLong(ZerobusSinkConfig.RETRY_BACKOFF_MS), metrics);
+    CommitPoints commitPoints = new CommitPoints(streams, router, config.getBoolean(ZerobusSinkConfig.FLUSH_ON_COMMIT),
+        Duration.ofMillis(config.getLong(ZerobusSinkConfig.FLUSH_TIMEOUT_MS)));
+    CommitRequests commitRequests = new CommitRequests(context, commitPoints,
+        config.getLong(ZerobusSinkConfig.COMMIT_REQUEST_MS), metrics, backpressure);
     writer = new ZerobusWriter(config, streams, router, converter, metrics,
-        new DeadLetters(errantRecordReporter(), tolerate, metrics),
-        new Backpressure(context, config.getLong(ZerobusSinkConfig.RETRY_BACKOFF_MS), metrics));
+        new DeadLetters(errantRecordReporter(), tolerate, metrics), backpressure, commitPoints, commitRequests);
+    metrics.watch(streams, commitPoints::behind);
     log.info("Zerobus sink task started: tables {}", registry.keys());
   }
 

@@ -42,6 +42,7 @@ final class ZerobusWriter {
   private final DeadLetters deadLetters;
   private final Backpressure backpressure;
   private final CommitPoints commitPoints;
+  private final CommitRequests commitRequests;
   /** The first failure Zerobus will not retry, found on an ack thread; put() fails the task with it. */
   private final AtomicReference<ConnectException> failure = new AtomicReference<>();
 
@@ -49,7 +50,8 @@ final class ZerobusWriter {
   private record Encoded(String table, byte[] bytes, String problem) {}
 
   ZerobusWriter(ZerobusSinkConfig config, StreamManager streams, TableRouter router, RecordConverter converter,
-      SinkMetrics metrics, DeadLetters deadLetters, Backpressure backpressure) {
+      SinkMetrics metrics, DeadLetters deadLetters, Backpressure backpressure, CommitPoints commitPoints,
+      CommitRequests commitRequests) {
     this.streams = streams;
     this.router = router;
     this.converter = converter;
@@ -59,8 +61,8 @@ final class ZerobusWriter {
     this.nullValues = config.nullValues();
     this.batcher = new Batcher(config.streamSettings());
     this.flushTimeout = Duration.ofMillis(config.getLong(ZerobusSinkConfig.FLUSH_TIMEOUT_MS));
-    this.commitPoints = new CommitPoints(streams, router, config.getBoolean(ZerobusSinkConfig.FLUSH_ON_COMMIT),
-        flushTimeout);
+    this.commitPoints = commitPoints;
+    this.commitRequests = commitRequests;
   }
 
   void write(Collection<SinkRecord> records) {
@@ -70,12 +72,14 @@ final class ZerobusWriter {
     }
     deadLetters.reportRefused();
     backpressure.resumeIfDue();
+    commitRequests.beforePut();
     metrics.put(records.size());
     Map<TopicPartition, Submission> filling = new LinkedHashMap<>();
     Set<TopicPartition> held = new HashSet<>(); // refused now: read again from the refused submission on
     for (SinkRecord r : records) {
       TopicPartition tp = new TopicPartition(r.topic(), r.kafkaPartition());
       PartitionOffsets offsets = commitPoints.of(tp);
+      offsets.put(r.kafkaOffset());
       if (held.contains(tp) || offsets.alreadyHandled(r.kafkaOffset())) {
         continue;
       }
@@ -142,6 +146,7 @@ final class ZerobusWriter {
       return true;
     }
     IngestTicket ticket;
+    s.handedOverNanos = System.nanoTime();
     try {
       ticket = streams.ingest(s.table, s.partition.partition(), s.encoded());
     } catch (IngestRefusedException e) {
@@ -153,8 +158,10 @@ final class ZerobusWriter {
     PartitionOffsets offsets = commitPoints.of(s.partition);
     offsets.sent(s.firstOffset(), s.lastOffset(), s.committable, s.answered);
     metrics.ingested(s.table, s.size());
+    commitRequests.sent();
     ticket.durable().whenComplete((ok, error) -> {
       try {
+        metrics.answered(s.table, s.size());
         answered(s, offsets, error);
       } finally {
         s.answered.complete(null); // a flush waiting for it must not wait out its timeout
@@ -166,13 +173,14 @@ final class ZerobusWriter {
   /** Zerobus's answer for a submission (an ack thread): durable, some records refused, or failed. */
   private void answered(Submission s, PartitionOffsets offsets, Throwable error) {
     if (error == null) {
-      metrics.acked(s.table, s.size());
+      metrics.acked(s.table, s.size(), System.nanoTime() - s.handedOverNanos, s.newestTimestamp());
       s.committable.complete(null);
       return;
     }
     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     if (cause instanceof RecordsRefusedException r) {
-      metrics.acked(s.table, s.size() - r.refusals().size());
+      metrics.acked(s.table, s.size() - r.refusals().size(), System.nanoTime() - s.handedOverNanos,
+          s.newestTimestamp());
       deadLetters.refusedByZerobus(s, offsets, r.refusals()); // then committable
     } else if (!offsets.revoked()) {
       failure.compareAndSet(null, new ConnectException("Zerobus refused records " + s + " for table " + s.table
@@ -181,13 +189,21 @@ final class ZerobusWriter {
     }
   }
 
-  /** Offsets safe to commit: per partition, up to the first record neither durable nor dead-lettered. */
+  /**
+   * Offsets safe to commit: per partition, up to the first record neither durable nor dead-lettered.
+   * A commit the task requested takes what is durable now; the worker's own commits first wait for
+   * acks (flush.on.commit).
+   */
   Map<TopicPartition, OffsetAndMetadata> committable(Map<TopicPartition, OffsetAndMetadata> current) {
-    commitPoints.awaitAnswers(current.keySet());
+    if (!commitRequests.answering()) {
+      commitPoints.awaitAnswers(current.keySet());
+    }
     if (deadLetters.tolerant()) {
       deadLetters.reportRefused(); // under errors.tolerance=none the next put() fails the task naming the record
     }
-    return commitPoints.committable(current.keySet());
+    Map<TopicPartition, OffsetAndMetadata> out = commitPoints.committable(current.keySet());
+    commitRequests.committing(out);
+    return out;
   }
 
   void open(Collection<TopicPartition> assigned) {
@@ -198,6 +214,7 @@ final class ZerobusWriter {
   void close(Collection<TopicPartition> revoked) {
     commitPoints.close(revoked);
     backpressure.forget(revoked);
+    commitRequests.forget(revoked);
   }
 
   /** Stops: closes the streams within flush.timeout.ms. */

@@ -27,6 +27,8 @@ final class RecordingContext implements SinkTaskContext {
   final Map<TopicPartition, Long> resumedAt = new ConcurrentHashMap<>();
   final List<Long> timeouts = new CopyOnWriteArrayList<>();
   final AtomicInteger commitRequests = new AtomicInteger();
+  /** When each commit was requested (System.nanoTime()). */
+  final List<Long> commitRequestedAt = new CopyOnWriteArrayList<>();
   final List<DeadLetter> deadLetters = new CopyOnWriteArrayList<>();
   final Set<TopicPartition> assignment = ConcurrentHashMap.newKeySet();
 
@@ -73,6 +75,7 @@ final class RecordingContext implements SinkTaskContext {
 
   @Override
   public void requestCommit() {
+    commitRequestedAt.add(System.nanoTime());
     commitRequests.incrementAndGet();
   }
 
