@@ -153,22 +153,29 @@ final class ConnectHarness implements AutoCloseable {
 
   /**
    * Produces events 0, 1, 2, ... in batches of 100 over the partitions from a thread of its own until closed, at
-   * about 2,000 records/s: a steady backlog, so a kill always meets a connector draining one. The pause between
-   * batches sets that rate; nothing waits on it.
+   * 2,000 records/s: a batch is due every 50 ms from the start (a late batch goes at once), so a kill always meets a
+   * live stream. Nothing waits on the schedule.
    */
   static final class PacedProducer implements AutoCloseable {
+    static final int RATE = 2_000;
+    private static final int BATCH = 100;
     private final java.util.concurrent.atomic.AtomicBoolean producing = new java.util.concurrent.atomic.AtomicBoolean(true);
     private final java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
     private final Thread thread;
 
     PacedProducer(KafkaProducer<byte[], byte[]> kafka, String topic, int partitions) {
       thread = new Thread(() -> {
+        long start = System.nanoTime();
+        long periodNanos = TimeUnit.SECONDS.toNanos(1) * BATCH / RATE;
         try {
-          while (producing.get()) {
+          for (long batch = 1; producing.get(); batch++) {
             int from = sent.get();
-            produce(kafka, topic, partitions, from, from + 100);
-            sent.addAndGet(100);
-            Thread.sleep(50);
+            produce(kafka, topic, partitions, from, from + BATCH);
+            sent.addAndGet(BATCH);
+            long early = start + batch * periodNanos - System.nanoTime();
+            if (early > 0) {
+              TimeUnit.NANOSECONDS.sleep(early); // the schedule, not a wait for a condition
+            }
           }
         } catch (Exception e) {
           throw new IllegalStateException(e);

@@ -4,7 +4,6 @@ import static dev.zerobus.station.connector.ConnectHarness.EVENTS;
 import static dev.zerobus.station.connector.ConnectHarness.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.zerobus.station.emulator.ZerobusEmulator;
 import java.net.ServerSocket;
@@ -15,12 +14,14 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Random;
 import java.util.Set;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -32,13 +33,20 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A distributed Connect worker as its own process, with the plugin on plugin.path and the worker
- * settings docs/connector.md recommends, killed with SIGKILL mid-drain and started again: every
- * record lands, and the duplicates (what was sent after the last commit) are counted. Slow (-Pslow).
+ * settings docs/connector.md recommends, under a live stream of 2,000 records/s, killed with SIGKILL
+ * and started again, {@code worker.kills} times (5 by default): every record lands, and the duplicates
+ * each kill caused (what landed after the last commit before it) are counted and printed.
+ *
+ * <p>Each kill comes once the connector has caught up with the stream (within a second of it) and then
+ * 1 to 10 s of traffic later (random, seed printed; {@code -Dworker.kill.seed=} repeats it), so the kills
+ * meet the commit cycle at any point. {@code -Dcommit.request.ms=} sets the connector's setting (its
+ * default otherwise; 0 measures commits at offset.flush.interval.ms alone). Slow (-Pslow).
  */
 @Tag("slow")
 class WorkerKillIT {
   static final int PARTITIONS = 3;
-  static final int KILLS = Integer.getInteger("worker.kills", 2);
+  static final int KILLS = Integer.getInteger("worker.kills", 5);
+  static final String COMMIT_REQUEST_MS = System.getProperty("commit.request.ms", "");
 
   @TempDir
   Path dir;
@@ -47,10 +55,13 @@ class WorkerKillIT {
   void everyRecordLandsWhenTheWorkerIsKilled() throws Exception {
     EmbeddedKafkaCluster kafka = new EmbeddedKafkaCluster(1, new Properties());
     kafka.start();
-    ZerobusEmulator emulator = ZerobusEmulator.builder().grpcPort(0).workspacePort(0).adminPort(-1)
+    ZerobusEmulator emulator = ZerobusEmulator.builder().grpcPort(0).workspacePort(0).adminPort(0)
         .dataDir(dir.resolve("landed")).start();
     Process worker = null;
     ConnectHarness.PacedProducer producer = null;
+    long seed = Long.getLong("worker.kill.seed", System.nanoTime());
+    Random random = new Random(seed);
+    String setting = COMMIT_REQUEST_MS.isBlank() ? "default" : COMMIT_REQUEST_MS;
     try {
       String topic = "wk";
       kafka.createTopic(topic, PARTITIONS);
@@ -78,6 +89,9 @@ class WorkerKillIT {
           TestTables.write(dir.resolve("station"), emulator.zerobusEndpoint(), emulator.workspaceUrl()).toString());
       c.put(ZerobusSinkConfig.CLIENT_ID, emulator.clientId());
       c.put(ZerobusSinkConfig.CLIENT_SECRET, emulator.clientSecret());
+      if (!COMMIT_REQUEST_MS.isBlank()) {
+        c.put(ZerobusSinkConfig.COMMIT_REQUEST_MS, COMMIT_REQUEST_MS);
+      }
       HttpResponse<String> put = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
               URI.create("http://127.0.0.1:" + port + "/connectors/wk/config"))
           .header("Content-Type", "application/json")
@@ -86,27 +100,42 @@ class WorkerKillIT {
       assertTrue(put.statusCode() / 100 == 2, put.body());
 
       producer = new ConnectHarness.PacedProducer(kp, topic, PARTITIONS);
-
+      ConnectHarness.PacedProducer stream = producer;
+      LandedIds landed = new LandedIds(emulator.adminUrl(), EVENTS);
+      List<Long> duplicates = new ArrayList<>();
+      long duplicatesBefore = 0;
       for (int kill = 1; kill <= KILLS; kill++) {
-        long before = emulator.rowCount(EVENTS);
-        await(Duration.ofSeconds(120), "rows flowing before kill " + kill,
-            () -> emulator.rowCount(EVENTS) >= before + 25_000); // a dozen seconds: a commit or more in between
+        await(Duration.ofSeconds(300), "the connector within a second of the stream before kill " + kill,
+            () -> landed.read() >= stream.sent() + PARTITIONS - ConnectHarness.PacedProducer.RATE);
+        long target = landed.distinct() + ConnectHarness.PacedProducer.RATE * (1 + random.nextInt(10));
+        await(Duration.ofSeconds(120), "1 to 10 s more of the stream before kill " + kill,
+            () -> landed.read() >= target);
+        landed.read();
+        if (kill > 1) {
+          duplicates.add(landed.duplicates() - duplicatesBefore);
+        }
+        duplicatesBefore = landed.duplicates();
         worker.destroyForcibly().waitFor();
         worker = startWorker(props, port);
-        long atRestart = emulator.rowCount(EVENTS);
-        await(Duration.ofSeconds(120), "rows flowing after restart " + kill, () -> emulator.rowCount(EVENTS) > atRestart);
       }
+      await(Duration.ofSeconds(300), "the connector within a second of the stream after the last kill",
+          () -> landed.read() >= stream.sent() + PARTITIONS - ConnectHarness.PacedProducer.RATE);
       producer.close();
       kp.close();
       int ids = producer.sent();
-      await(Duration.ofSeconds(180), "every record landed", () -> distinct(emulator).size() >= ids + PARTITIONS);
-      Set<String> landed = distinct(emulator);
+      await(Duration.ofSeconds(180), "every record landed", () -> landed.read() >= ids + PARTITIONS);
+      duplicates.add(landed.duplicates() - duplicatesBefore);
       for (int i = 0; i < ids; i++) {
         assertTrue(landed.contains("k-" + i), "k-" + i + " missing");
       }
       long rows = emulator.rowCount(EVENTS);
-      System.out.printf("WORKER-KILL %d kills of the worker (offset.flush.interval.ms=10000): produced %d, landed %d,"
-          + " duplicates %d%n", KILLS, ids + PARTITIONS, rows, rows - ids - PARTITIONS);
+      List<Long> sorted = new ArrayList<>(duplicates);
+      sorted.sort(null);
+      System.out.printf("WORKER-KILL %d kills of the worker at %d records/s (offset.flush.interval.ms=10000,"
+          + " commit.request.ms=%s, seed %d): produced %d, landed %d, missing 0, duplicates %d; per kill %s"
+          + " (min %d, median %d, max %d)%n", KILLS, ConnectHarness.PacedProducer.RATE, setting, seed,
+          ids + PARTITIONS, rows, rows - ids - PARTITIONS, duplicates, sorted.get(0), sorted.get(sorted.size() / 2),
+          sorted.get(sorted.size() - 1));
     } finally {
       if (producer != null) {
         producer.close();
@@ -116,6 +145,61 @@ class WorkerKillIT {
       }
       emulator.close();
       kafka.stop();
+    }
+  }
+
+  /**
+   * The device ids landed in a table, read incrementally through the emulator's admin API: how many are
+   * distinct, and how many rows repeated an id already landed.
+   */
+  static final class LandedIds {
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final ObjectMapper json = new ObjectMapper();
+    private final String rowsUrl;
+    private final Set<String> ids = new HashSet<>();
+    private long rows;
+    private long duplicates;
+
+    LandedIds(String adminUrl, String table) {
+      this.rowsUrl = adminUrl + "/tables/" + table + "/rows?limit=1000000&format=ndjson&from=";
+    }
+
+    /** Reads the rows landed since the last call; returns the distinct ids so far. */
+    synchronized long read() {
+      try {
+        HttpResponse<java.util.stream.Stream<String>> r = http.send(
+            HttpRequest.newBuilder(URI.create(rowsUrl + rows)).build(), HttpResponse.BodyHandlers.ofLines());
+        if (r.statusCode() != 200) {
+          return ids.size(); // the table does not exist before the first row
+        }
+        for (String line : (Iterable<String>) r.body()::iterator) {
+          if (line.isBlank()) {
+            continue;
+          }
+          rows++;
+          if (!ids.add(json.readTree(line).path("row").path("device_name").asText())) {
+            duplicates++;
+          }
+        }
+        return ids.size();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+
+    synchronized long distinct() {
+      return ids.size();
+    }
+
+    synchronized long duplicates() {
+      return duplicates;
+    }
+
+    synchronized boolean contains(String id) {
+      return ids.contains(id);
     }
   }
 
@@ -175,13 +259,4 @@ class WorkerKillIT {
   private boolean fail(Process p) {
     throw new IllegalStateException("worker exited with " + p.exitValue() + "; see " + dir.resolve("worker.log"));
   }
-
-  private static Set<String> distinct(ZerobusEmulator emulator) {
-    Set<String> ids = new HashSet<>();
-    for (JsonNode r : emulator.rowValues(EVENTS)) {
-      ids.add(r.path("device_name").asText());
-    }
-    return ids;
-  }
-
 }
