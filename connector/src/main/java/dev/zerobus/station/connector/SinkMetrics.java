@@ -160,12 +160,12 @@ final class SinkMetrics {
   void acked(String table, int n, long latencyNanos, long newestTimestamp) {
     TableCounters c = counters(table);
     long now = System.currentTimeMillis();
-    c.acked.add(n);
-    c.lastAckMillis.set(now);
     c.ackLatency.add(latencyNanos / 1_000_000, now);
     if (newestTimestamp >= 0) {
       c.durableLagMillis.set(now - newestTimestamp);
     }
+    c.lastAckMillis.set(now);
+    c.acked.add(n); // last: who sees the count sees the lag and latency of the same acks
   }
 
   void deadLettered(String table) {
