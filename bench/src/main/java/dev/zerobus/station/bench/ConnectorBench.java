@@ -28,7 +28,9 @@ import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
  * topics to /dev/null with the same converters (the framework's own cost). Every connector run is
  * timed from creating the connector until its consumer group has committed the end offsets of all
  * partitions; the topics are filled first. Then the connector with more streams per table against
- * the discard emulator.
+ * the discard emulator. Last, what commit.request.ms costs at full drain speed: in a worker with the
+ * recommended settings (offset.flush.interval.ms=10000), the connector with it off (0) and at its
+ * default (1000) in turns, each run timed until the emulator acknowledged every record.
  */
 final class ConnectorBench {
   private static final int PARTITIONS = 3;
@@ -37,6 +39,8 @@ final class ConnectorBench {
   private static final Map<String, String> JSON = Map.of(
       "value.converter", "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable", "false");
   private static int runs;
+  /** Runs of each commit.request.ms setting, alternated so drift on a shared machine hits both alike. */
+  private static final int COMMIT_ROUNDS = 3;
 
   private ConnectorBench() {}
 
@@ -120,7 +124,77 @@ final class ConnectorBench {
             r.recordsPerSecond() / scaling.get(0).recordsPerSecond(), r.clientMicrosPerRecord(), r.clientCores(),
             r.emulatorCores());
       }
+
+      commitRequestCost(discard, discardConfig, n);
     }
+  }
+
+  /**
+   * The connector with commit.request.ms=0 and at its default, alternated, in a worker with the recommended
+   * settings, into the discard emulator (the fastest drain, where a cost shows most); prints each run and the
+   * ratio of the medians.
+   */
+  private static void commitRequestCost(EmulatorProcess discard, Path config, int n) throws Exception {
+    Map<String, String> worker = new HashMap<>();
+    worker.put("plugin.discovery", "service_load");
+    worker.put("offset.flush.interval.ms", "10000"); // docs/connector.md's recommended worker settings
+    worker.put("task.shutdown.graceful.timeout.ms", "10000");
+    worker.put("offset.flush.timeout.ms", "5000");
+    EmbeddedConnectCluster connect = new EmbeddedConnectCluster.Builder().name("bench-commits").numWorkers(1)
+        .numBrokers(1).workerProps(worker).build();
+    connect.start();
+    Map<String, List<Measure.Result>> results = new java.util.LinkedHashMap<>();
+    try {
+      fill(connect, "string_json", n);
+      for (int round = 0; round < COMMIT_ROUNDS; round++) {
+        for (String setting : List.of("0", "1000")) {
+          Map<String, String> props = new HashMap<>(STRING);
+          props.put("connector.class", "dev.zerobus.station.connector.ZerobusSinkConnector");
+          props.put("zerobus.config.file", config.toString());
+          props.put("zerobus.client.id", discard.clientId());
+          props.put("zerobus.client.secret", discard.clientSecret());
+          props.put("commit.request.ms", setting);
+          results.computeIfAbsent(setting, k -> new ArrayList<>()).add(drainUntilAcked(connect, discard,
+              "bench.connector.string_json", props, "commit.request.ms=" + setting + ", run " + (round + 1), n));
+        }
+      }
+    } finally {
+      connect.stop();
+    }
+    System.out.printf("%ncommit.request.ms at full drain speed: StringConverter, discard emulator, %,d records per run,"
+        + " worker offset.flush.interval.ms=10000, runs alternated, each until every record was acknowledged%n", n);
+    System.out.println(Measure.Result.header());
+    results.values().forEach(rs -> rs.forEach(r -> System.out.println(r.row())));
+    double off = median(results.get("0"));
+    double on = median(results.get("1000"));
+    System.out.printf("median records/s: commit.request.ms=0 %,.0f, =1000 (default) %,.0f; default / off: %.3f%n",
+        off, on, on / off);
+  }
+
+  private static double median(List<Measure.Result> rs) {
+    List<Double> rates = new ArrayList<>(rs.stream().map(Measure.Result::recordsPerSecond).toList());
+    rates.sort(null);
+    return rates.get(rates.size() / 2);
+  }
+
+  /** One connector over the whole topic, from its creation until the emulator acknowledged n more records. */
+  private static Measure.Result drainUntilAcked(EmbeddedConnectCluster connect, EmulatorProcess emulator,
+      String table, Map<String, String> connector, String label, int n) throws Exception {
+    String name = "run" + (++runs) + "-commits";
+    Map<String, String> props = new HashMap<>(connector);
+    props.put("tasks.max", "2");
+    props.put("topics", "string_json");
+    props.put("key.converter", "org.apache.kafka.connect.storage.StringConverter");
+    props.put("consumer.override.max.poll.records", "2000");
+    long before = emulator.rowCount(table);
+    Measure m = new Measure(emulator);
+    connect.configureConnector(name, props);
+    while (emulator.rowCount(table) - before < n) {
+      Thread.sleep(50);
+    }
+    Measure.Result r = m.stop(label, n);
+    connect.deleteConnector(name);
+    return r;
   }
 
   private static Path config(Path file, EmulatorProcess emulator) throws Exception {
