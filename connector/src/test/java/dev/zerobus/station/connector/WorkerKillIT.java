@@ -143,6 +143,10 @@ class WorkerKillIT {
       if (worker != null) {
         worker.destroyForcibly().waitFor();
       }
+      if (Files.exists(dir.resolve("worker.log"))) { // kept for reading after the run (the temp dir is not)
+        Files.copy(dir.resolve("worker.log"), Path.of("target", "WorkerKillIT-worker-" + setting + ".log"),
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
       emulator.close();
       kafka.stop();
     }
