@@ -39,4 +39,24 @@ class PartitionOffsetsTest {
     assertTrue(p.alreadyHandled(100));
     assertEquals(101, p.committable());
   }
+
+  @Test
+  void behindCountsWhatWasPutAndIsNotCommittableYet() {
+    PartitionOffsets p = new PartitionOffsets();
+    assertEquals(0, p.behind(), "nothing put");
+    for (long o = 50; o < 60; o++) {
+      p.put(o);
+    }
+    assertEquals(10, p.behind(), "put, not taken (Zerobus could not take them yet)");
+    CompletableFuture<Void> a = new CompletableFuture<>();
+    p.sent(50, 54, a);
+    p.sent(55, 59, CompletableFuture.completedFuture(null));
+    assertTrue(p.awaitingAnswers());
+    assertEquals(10, p.behind(), "the later call is acknowledged, but the commit point waits for the first");
+    a.complete(null);
+    assertFalse(p.awaitingAnswers());
+    assertEquals(0, p.behind());
+    p.put(55); // handed over again after a rewind: not counted twice
+    assertEquals(0, p.behind());
+  }
 }
