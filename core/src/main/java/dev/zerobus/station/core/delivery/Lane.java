@@ -11,7 +11,10 @@ import static dev.zerobus.station.core.delivery.TableHealth.StreamState.RECOVERI
 import dev.zerobus.station.core.config.StreamSettings;
 import dev.zerobus.station.core.delivery.TableHealth.StreamState;
 import dev.zerobus.station.core.delivery.ZerobusFailure.Kind;
+import dev.zerobus.station.core.errors.SchemaChangedException;
 import dev.zerobus.station.core.table.TableDefinition;
+import dev.zerobus.station.core.table.TableDefinition.SchemaNotice;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -20,6 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,17 +41,21 @@ final class Lane {
   static final Map<StreamState, Set<StreamState>> TRANSITIONS = new EnumMap<>(Map.of(
       IDLE, EnumSet.of(OPENING, CLOSED),
       OPENING, EnumSet.of(OPEN, RECOVERING, FAILED, CLOSED),
-      OPEN, EnumSet.of(RECOVERING, ISOLATING, FAILED, IDLE, CLOSED),
+      OPEN, EnumSet.of(OPENING, RECOVERING, ISOLATING, FAILED, IDLE, CLOSED),
       RECOVERING, EnumSet.of(OPEN, ISOLATING, FAILED, CLOSED),
       ISOLATING, EnumSet.of(OPEN, RECOVERING, FAILED, CLOSED),
       FAILED, EnumSet.of(IDLE, CLOSED),
       CLOSED, EnumSet.noneOf(StreamState.class)));
 
+  /** A table refused for a schema change waits for a restart: callers need not come back soon. */
+  private static final Duration SCHEMA_CHANGED_RETRY_AFTER = Duration.ofSeconds(60);
+
   /** Moves outside {@link #TRANSITIONS} in this process: a bug; the tests check there were none. */
   private static final AtomicInteger ILLEGAL_MOVES = new AtomicInteger();
 
   private final ZerobusClient client;
-  private final TableDefinition table;
+  /** The table as it is now: its schema version moves on when columns are added. */
+  private final Supplier<TableDefinition> table;
   private final StreamSettings settings;
   private final Strand strand;
   private final StreamSlots slots;
@@ -60,6 +68,8 @@ final class Lane {
   private final List<CompletableFuture<Void>> readyWaiters = new ArrayList<>();
   private StreamState state = IDLE;
   private ZerobusClient.Stream stream;
+  /** The schema version of the current stream's descriptor: it takes records of that version or older. */
+  private int streamSchema;
   /** Of the current stream, or of the one being opened; what an older one reports is ignored. */
   private long generation;
   private long replacedGeneration = -1;
@@ -67,17 +77,18 @@ final class Lane {
   private boolean pumpQueued;
   private IngestTicket lastTicket;
 
-  Lane(ZerobusClient client, TableDefinition table, int index, StreamSettings settings, Strand strand, Timers timers,
-      StreamSlots slots) {
+  Lane(ZerobusClient client, Supplier<TableDefinition> table, int index, StreamSettings settings, Strand strand,
+      Timers timers, StreamSlots slots) {
     this.client = client;
     this.table = table;
     this.settings = settings;
     this.strand = strand;
     this.slots = slots;
     Batcher batcher = new Batcher(settings);
-    this.view = new LaneView(table.key() + "#" + index, table.key(), table.tableName(), settings, batcher);
+    TableDefinition def = table.get();
+    this.view = new LaneView(def.key() + "#" + index, def.key(), def.tableName(), settings, batcher);
     this.waiting = new Waiting(batcher, view);
-    this.supervisor = new Supervisor(this, view, settings, table.tableName(), strand, timers, batcher);
+    this.supervisor = new Supervisor(this, view, settings, def.tableName(), strand, timers, batcher);
   }
 
   // --- From callers' threads ------------------------------------------------------------------
@@ -88,7 +99,14 @@ final class Lane {
    * where everything that arrived meanwhile goes out in one call.
    */
   IngestTicket submit(List<byte[]> records) {
-    IngestTicket ticket = view.admit(records);
+    TableDefinition def = table.get();
+    SchemaNotice notice = def.schemaNotice();
+    if (notice != null && notice.refusing()) {
+      throw new SchemaChangedException("table " + def.key() + " (" + def.tableName() + "): Unity Catalog's columns"
+          + " changed (" + notice.change() + "), so records are refused until a restart reads the new columns"
+          + " (schema_drift is fail)", SCHEMA_CHANGED_RETRY_AFTER);
+    }
+    IngestTicket ticket = view.admit(records, def.schemaVersion());
     if (view.inflightRecords() == 0) {
       strand.run(() -> enqueue(ticket));
     } else {
@@ -163,8 +181,15 @@ final class Lane {
       if (room <= 0) {
         break; // acks make room
       }
-      Call call = waiting.next(room);
-      if (call != null && !sendAll(List.of(call))) {
+      Call call = waiting.next(room, streamSchema);
+      if (call == null) {
+        if (waiting.needsNewerSchema(streamSchema)) {
+          moveToNewerSchema();
+          return;
+        }
+        break; // what waited was withdrawn by its callers
+      }
+      if (!sendAll(List.of(call))) {
         return;
       }
     }
@@ -263,6 +288,24 @@ final class Lane {
 
   // --- Streams ------------------------------------------------------------------------------
 
+  /**
+   * Records encoded for columns added since this stream opened are next in line. Once every call on
+   * this stream is acknowledged (nothing to replay, so nothing lands twice) it is closed and a stream
+   * with the table's current descriptor opened; records wait meanwhile, in order. Until then, acks
+   * come back here through {@link #pump}.
+   */
+  private void moveToNewerSchema() {
+    if (ledger.hasUnacked()) {
+      return;
+    }
+    stream.close();
+    stream = null;
+    generation++;
+    moveTo(OPENING);
+    log.info("lane {}: columns were added to {}; opening a stream with them", view.name, view.tableName());
+    requestStream();
+  }
+
   /** The one way a stream goes: closed without waiting, its unacknowledged calls first in line for the next. */
   void replaceStream() {
     if (stream != null) {
@@ -288,8 +331,9 @@ final class Lane {
     if (state == IDLE) {
       moveTo(OPENING);
     }
-    client.open(table.tableName(), table.descriptorProto(), new Events(gen))
-        .whenComplete((s, e) -> strand.post(() -> opened(gen, s, e)));
+    TableDefinition def = table.get(); // the latest columns: every record queued or held is of them or older
+    client.open(def.tableName(), def.descriptorProto(), new Events(gen))
+        .whenComplete((s, e) -> strand.post(() -> opened(gen, def.schemaVersion(), s, e)));
   }
 
   /** A slot for one more stream is free for this lane (max.open.streams). */
@@ -297,7 +341,7 @@ final class Lane {
     strand.post(this::requestStream);
   }
 
-  private void opened(long gen, ZerobusClient.Stream s, Throwable error) {
+  private void opened(long gen, int schemaVersion, ZerobusClient.Stream s, Throwable error) {
     if (gen != generation || state == CLOSED) {
       if (s != null) {
         s.close(); // opened after it was no longer wanted
@@ -312,9 +356,10 @@ final class Lane {
       return;
     }
     stream = s;
+    streamSchema = schemaVersion;
     ledger.streamOpened();
     view.opened();
-    log.info("lane {}: stream open on {}", view.name, table.tableName());
+    log.info("lane {}: stream open on {}", view.name, view.tableName());
     readyWaiters.forEach(w -> w.complete(null));
     readyWaiters.clear();
     supervisor.opened();
@@ -334,7 +379,7 @@ final class Lane {
     generation++;
     moveTo(IDLE);
     releaseSlot();
-    log.info("lane {}: stream on {} closed: it had nothing to do", view.name, table.tableName());
+    log.info("lane {}: stream on {} closed: it had nothing to do", view.name, view.tableName());
     return true;
   }
 

@@ -67,7 +67,7 @@ final class LaneView {
    * @throws TooLargeException for a record no call can carry, or more records than the lane queues
    * @throws BackpressureException when the queue has no room for them now
    */
-  IngestTicket admit(List<byte[]> records) {
+  IngestTicket admit(List<byte[]> records, int schemaVersion) {
     if (closing) {
       throw new StreamUnavailableException("table " + table + ": shutting down", SHUTDOWN_RETRY_AFTER);
     }
@@ -105,7 +105,12 @@ final class LaneView {
           + settings.maxQueuedBytes() + " bytes)", Duration.ofSeconds(1));
     }
     lastActivityNanos = System.nanoTime();
-    return new IngestTicket(table, records, bytes);
+    return new IngestTicket(table, records, bytes, schemaVersion);
+  }
+
+  /** The table's Unity Catalog name. */
+  String tableName() {
+    return tableName;
   }
 
   void unqueue(int records, long bytes) {
