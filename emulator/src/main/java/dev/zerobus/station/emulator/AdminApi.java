@@ -75,6 +75,7 @@ final class AdminApi implements HttpJson.Handler {
         "GET /tables",
         "GET /tables/{table}",
         "GET /tables/{table}/rows?from=0&limit=1000[&format=ndjson]",
+        "POST /tables/{table}/columns {add: \"col TYPE, ...\"} or {drop: \"col, ...\"}",
         "GET /streams",
         "POST /reset",
         "GET /faults",
@@ -92,6 +93,11 @@ final class AdminApi implements HttpJson.Handler {
   }
 
   private void tables(HttpExchange exchange, String[] parts) throws IOException, Failure {
+    if (parts.length == 3 && parts[2].equals("columns")) {
+      HttpJson.requireMethod(exchange, "POST");
+      alterColumns(exchange, parts[1]);
+      return;
+    }
     HttpJson.requireMethod(exchange, "GET");
     if (parts.length == 1) {
       List<Object> out = new ArrayList<>();
@@ -131,6 +137,29 @@ final class AdminApi implements HttpJson.Handler {
       return;
     }
     throw new Failure(404, "not_found", "no route " + exchange.getRequestURI().getPath());
+  }
+
+  /** ALTER TABLE … ADD COLUMNS / DROP COLUMNS; answers the columns after it as the Unity Catalog API shows them. */
+  private void alterColumns(HttpExchange exchange, String tableName) throws IOException, Failure {
+    if (emulator.catalog().table(tableName) == null) {
+      throw new Failure(404, "not_found", "no table " + tableName);
+    }
+    ColumnChange change;
+    try {
+      change = ColumnChange.of(HttpJson.jsonBody(exchange));
+    } catch (IllegalArgumentException bad) {
+      throw new Failure(400, "invalid_request", bad.getMessage());
+    }
+    TableSchema after;
+    try {
+      after = emulator.catalog().alter(tableName, change);
+    } catch (ColumnChange.Conflict conflict) {
+      throw new Failure(409, "conflict", conflict.getMessage());
+    }
+    if (after == null) {
+      throw new Failure(404, "not_found", "no table " + tableName);
+    }
+    HttpJson.send(exchange, 200, CatalogApi.info(TableCatalog.normalize(tableName), after));
   }
 
   private static Map<String, Object> describe(LandedTable t) {
