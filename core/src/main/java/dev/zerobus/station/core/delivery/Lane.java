@@ -11,10 +11,7 @@ import static dev.zerobus.station.core.delivery.TableHealth.StreamState.RECOVERI
 import dev.zerobus.station.core.config.StreamSettings;
 import dev.zerobus.station.core.delivery.TableHealth.StreamState;
 import dev.zerobus.station.core.delivery.ZerobusFailure.Kind;
-import dev.zerobus.station.core.errors.SchemaChangedException;
 import dev.zerobus.station.core.table.TableDefinition;
-import dev.zerobus.station.core.table.TableDefinition.SchemaNotice;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -46,9 +43,6 @@ final class Lane {
       ISOLATING, EnumSet.of(OPEN, RECOVERING, FAILED, CLOSED),
       FAILED, EnumSet.of(IDLE, CLOSED),
       CLOSED, EnumSet.noneOf(StreamState.class)));
-
-  /** A table refused for a schema change waits for a restart: callers need not come back soon. */
-  private static final Duration SCHEMA_CHANGED_RETRY_AFTER = Duration.ofSeconds(60);
 
   /** Moves outside {@link #TRANSITIONS} in this process: a bug; the tests check there were none. */
   private static final AtomicInteger ILLEGAL_MOVES = new AtomicInteger();
@@ -99,14 +93,7 @@ final class Lane {
    * where everything that arrived meanwhile goes out in one call.
    */
   IngestTicket submit(List<byte[]> records) {
-    TableDefinition def = table.get();
-    SchemaNotice notice = def.schemaNotice();
-    if (notice != null && notice.refusing()) {
-      throw new SchemaChangedException("table " + def.key() + " (" + def.tableName() + "): Unity Catalog's columns"
-          + " changed (" + notice.change() + "), so records are refused until a restart reads the new columns"
-          + " (schema_drift is fail)", SCHEMA_CHANGED_RETRY_AFTER);
-    }
-    IngestTicket ticket = view.admit(records, def.schemaVersion());
+    IngestTicket ticket = view.admit(records, table.get());
     if (view.inflightRecords() == 0) {
       strand.run(() -> enqueue(ticket));
     } else {
@@ -298,23 +285,26 @@ final class Lane {
     if (ledger.hasUnacked()) {
       return;
     }
-    stream.close();
-    stream = null;
-    generation++;
+    dropStream();
     moveTo(OPENING);
     log.info("lane {}: columns were added to {}; opening a stream with them", view.name, view.tableName());
     requestStream();
   }
 
-  /** The one way a stream goes: closed without waiting, its unacknowledged calls first in line for the next. */
-  void replaceStream() {
+  /** Closes the stream without waiting; whatever it reports from now on is ignored. */
+  private void dropStream() {
     if (stream != null) {
       stream.close();
       stream = null;
     }
+    generation++;
+  }
+
+  /** The one way a stream goes: closed without waiting, its unacknowledged calls first in line for the next. */
+  void replaceStream() {
     opening = false;
     replacedGeneration = generation;
-    generation++;
+    dropStream();
     ledger.streamReplaced();
     view.inflight(ledger.inflightRecords());
   }
@@ -332,7 +322,10 @@ final class Lane {
       moveTo(OPENING);
     }
     TableDefinition def = table.get(); // the latest columns: every record queued or held is of them or older
-    client.open(def.tableName(), def.descriptorProto(), new Events(gen))
+    // The client's callbacks are posted to the strand: the SDK's threads run no lane code.
+    ZerobusClient.StreamEvents events = ZerobusClient.StreamEvents.of(offset -> strand.post(() -> onAcked(gen, offset)),
+        failure -> strand.post(() -> supervisor.onFailure(failure, gen)));
+    client.open(def.tableName(), def.descriptorProto(), events)
         .whenComplete((s, e) -> strand.post(() -> opened(gen, def.schemaVersion(), s, e)));
   }
 
@@ -374,9 +367,7 @@ final class Lane {
     if (!quiet()) {
       return false;
     }
-    stream.close();
-    stream = null;
-    generation++;
+    dropStream();
     moveTo(IDLE);
     releaseSlot();
     log.info("lane {}: stream on {} closed: it had nothing to do", view.name, view.tableName());
@@ -445,35 +436,12 @@ final class Lane {
   CompletableFuture<Integer> stop() {
     CompletableFuture<Integer> done = new CompletableFuture<>();
     strand.post(() -> {
-      if (stream != null) {
-        stream.close();
-        stream = null;
-      }
-      generation++;
+      dropStream();
       opening = false;
       moveTo(CLOSED);
       releaseSlot();
       done.complete(failHeld(supervisor.abandonIsolation(), view.shutdown()));
     });
     return done;
-  }
-
-  /** The client's callbacks for one stream, posted to the strand: the SDK's threads run no lane code. */
-  private final class Events implements ZerobusClient.StreamEvents {
-    private final long gen;
-
-    Events(long gen) {
-      this.gen = gen;
-    }
-
-    @Override
-    public void acked(long offset) {
-      strand.post(() -> onAcked(gen, offset));
-    }
-
-    @Override
-    public void failed(ZerobusFailure failure) {
-      strand.post(() -> supervisor.onFailure(failure, gen));
-    }
   }
 }

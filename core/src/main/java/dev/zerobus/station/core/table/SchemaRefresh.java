@@ -208,11 +208,13 @@ public final class SchemaRefresh implements AutoCloseable {
     }
   }
 
+  /** Stops reading; a record waiting for a read that will not happen now goes on with the columns it has. */
   @Override
   public void close() {
     if (readers != null) {
       readers.shutdownNow();
     }
+    reads.forEach((key, read) -> read.done().complete(registry.find(key).orElse(null)));
     if (sweeper != null) {
       sweeper.shutdownNow();
     }
