@@ -1,5 +1,10 @@
 package dev.zerobus.station.emulator;
 
+import static dev.zerobus.station.emulator.WireReader.FIXED32;
+import static dev.zerobus.station.emulator.WireReader.FIXED64;
+import static dev.zerobus.station.emulator.WireReader.LENGTH_DELIMITED;
+import static dev.zerobus.station.emulator.WireReader.VARINT;
+
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SerializedString;
 import com.google.protobuf.ByteString;
@@ -12,6 +17,7 @@ import dev.zerobus.station.emulator.ColumnType.DecimalOf;
 import dev.zerobus.station.emulator.ColumnType.MapOf;
 import dev.zerobus.station.emulator.ColumnType.Primitive;
 import dev.zerobus.station.emulator.ColumnType.StructOf;
+import dev.zerobus.station.emulator.WireReader.Truncated;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -29,11 +35,6 @@ import java.util.Map;
  * column cannot hold exactly reject the record with the field's path. Fields absent from a record are left out of its row (null).
  */
 final class ProtoRows implements RowDecoder {
-  private static final int VARINT = 0;
-  private static final int FIXED64 = 1;
-  private static final int LENGTH_DELIMITED = 2;
-  private static final int FIXED32 = 5;
-
   private final MessagePlan root;
   /** One scratch frame per nesting depth; a stream's records are decoded one at a time. */
   private Frame[] frames = new Frame[4];
@@ -93,7 +94,7 @@ final class ProtoRows implements RowDecoder {
   private static void scan(MessagePlan plan, byte[] buf, int start, int end, Frame f, String path)
       throws RecordRejected {
     f.reset();
-    Reader in = f.reader.over(buf, start, end);
+    WireReader in = f.reader.over(buf, start, end);
     try {
       while (in.more()) {
         long tag = in.varint();
@@ -147,7 +148,7 @@ final class ProtoRows implements RowDecoder {
 
   private int writePacked(JsonGenerator out, FieldPlan field, byte[] buf, int start, int end, String path, int n)
       throws RecordRejected, IOException {
-    Reader in = new Reader().over(buf, start, end);
+    WireReader in = new WireReader().over(buf, start, end);
     try {
       while (in.more()) {
         long v = field.wireType == VARINT ? in.varint() : field.wireType == FIXED64 ? in.fixed64() : in.fixed32();
@@ -322,80 +323,9 @@ final class ProtoRows implements RowDecoder {
     return frames[depth];
   }
 
-  /** Thrown while reading past the end of a message; turned into a RecordRejected by the caller. */
-  private static final class Truncated extends Exception {
-    private static final Truncated INSTANCE = new Truncated();
-
-    private Truncated() {
-      super(null, null, false, false);
-    }
-  }
-
-  private static void check(boolean ok) throws Truncated {
-    if (!ok) {
-      throw Truncated.INSTANCE;
-    }
-  }
-
-  /** A position in a byte range of wire format. */
-  private static final class Reader {
-    byte[] buf;
-    int pos;
-    int end;
-
-    Reader over(byte[] buf, int start, int end) {
-      this.buf = buf;
-      this.pos = start;
-      this.end = end;
-      return this;
-    }
-
-    boolean more() {
-      return pos < end;
-    }
-
-    long varint() throws Truncated {
-      long result = 0;
-      for (int shift = 0; shift < 64; shift += 7) {
-        check(pos < end);
-        byte b = buf[pos++];
-        result |= (long) (b & 0x7F) << shift;
-        if (b >= 0) {
-          return result;
-        }
-      }
-      throw Truncated.INSTANCE;
-    }
-
-    long fixed64() throws Truncated {
-      check(pos + 8 <= end);
-      long v = 0;
-      for (int i = 7; i >= 0; i--) {
-        v = v << 8 | (buf[pos + i] & 0xFFL);
-      }
-      pos += 8;
-      return v;
-    }
-
-    long fixed32() throws Truncated {
-      check(pos + 4 <= end);
-      long v = (buf[pos] & 0xFFL) | (buf[pos + 1] & 0xFFL) << 8 | (buf[pos + 2] & 0xFFL) << 16
-          | (buf[pos + 3] & 0xFFL) << 24;
-      pos += 4;
-      return v;
-    }
-
-    /** Skips a length-delimited payload, returning its length. */
-    int skip(long length) throws Truncated {
-      check(length >= 0 && length <= end - pos);
-      pos += (int) length;
-      return (int) length;
-    }
-  }
-
   /** The tags of one message as read: per occurrence its field, wire type and value or slice. */
   private static final class Frame {
-    final Reader reader = new Reader();
+    final WireReader reader = new WireReader();
     int count;
     int[] field = new int[16];
     int[] wireType = new int[16];
