@@ -6,15 +6,11 @@ import static dev.zerobus.station.emulator.WireReader.LENGTH_DELIMITED;
 import static dev.zerobus.station.emulator.WireReader.VARINT;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.io.SerializedString;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
-import dev.zerobus.station.emulator.ColumnType.ArrayOf;
-import dev.zerobus.station.emulator.ColumnType.Column;
 import dev.zerobus.station.emulator.ColumnType.DecimalOf;
-import dev.zerobus.station.emulator.ColumnType.MapOf;
 import dev.zerobus.station.emulator.ColumnType.Primitive;
 import dev.zerobus.station.emulator.ColumnType.StructOf;
 import dev.zerobus.station.emulator.WireReader.Truncated;
@@ -25,7 +21,6 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.Map;
 
 /**
  * Decodes protobuf records straight from wire format to the landing JSON, guided by the stream's
@@ -371,108 +366,6 @@ final class ProtoRows implements RowDecoder {
         }
       }
       return -1;
-    }
-  }
-
-  /** A message type compiled for decoding: its fields by number and in declaration order. */
-  private static final class MessagePlan {
-    final String name;
-    final FieldPlan[] fields;
-    private final FieldPlan[] byNumber;
-    private final Map<Integer, FieldPlan> sparse = new HashMap<>();
-
-    MessagePlan(Descriptor d, StructOf columns, Map<Descriptor, MessagePlan> done) {
-      this.name = d.getName();
-      done.put(d, this);
-      fields = new FieldPlan[d.getFields().size()];
-      int max = 0;
-      for (FieldDescriptor fd : d.getFields()) {
-        max = Math.max(max, fd.getNumber());
-      }
-      byNumber = new FieldPlan[Math.min(max, 1024) + 1];
-      for (int i = 0; i < fields.length; i++) {
-        FieldDescriptor fd = d.getFields().get(i);
-        Column column = columns == null ? null : columns.field(fd.getName());
-        FieldPlan plan = new FieldPlan(fd, i, column == null ? null : column.type(), done);
-        fields[i] = plan;
-        if (fd.getNumber() < byNumber.length) {
-          byNumber[fd.getNumber()] = plan;
-        } else {
-          sparse.put(fd.getNumber(), plan);
-        }
-      }
-    }
-
-    FieldPlan field(int number) {
-      return number >= 0 && number < byNumber.length ? byNumber[number] : sparse.get(number);
-    }
-  }
-
-  /** One field: how it is read, how it is named in JSON, and the column it lands in. */
-  private static final class FieldPlan {
-    final FieldDescriptor descriptor;
-    final int index;
-    final String name;
-    final SerializedString jsonName;
-    final FieldDescriptor.Type type;
-    final FieldDescriptor.JavaType kind;
-    final boolean repeated;
-    final boolean map;
-    final boolean required;
-    final boolean packable;
-    final int wireType;
-    /** The element's column type, for range checks (null when the table has none for it). */
-    final ColumnType column;
-    final MessagePlan message;
-
-    FieldPlan(FieldDescriptor fd, int index, ColumnType columnType, Map<Descriptor, MessagePlan> done) {
-      this.descriptor = fd;
-      this.index = index;
-      this.name = fd.getName();
-      this.jsonName = new SerializedString(fd.getName());
-      this.type = fd.getType();
-      this.kind = fd.getJavaType();
-      this.repeated = fd.isRepeated();
-      this.map = fd.isMapField();
-      this.required = fd.isRequired();
-      this.packable = fd.isRepeated() && fd.isPackable();
-      this.wireType = wireTypeOf(fd.getType());
-      ColumnType element = columnType instanceof ArrayOf array ? array.element() : columnType;
-      this.column = element;
-      if (kind == FieldDescriptor.JavaType.MESSAGE) {
-        Descriptor nested = fd.getMessageType();
-        MessagePlan known = done.get(nested);
-        StructOf nestedColumns = element instanceof StructOf s ? s
-            : columnType instanceof MapOf m ? mapEntryColumns(m) : null;
-        this.message = known != null && nestedColumns == null ? known : new MessagePlan(nested, nestedColumns, done);
-      } else {
-        this.message = null;
-      }
-    }
-
-    private static StructOf mapEntryColumns(MapOf map) {
-      return new StructOf(java.util.List.of(new Column("key", map.key(), true), new Column("value", map.value(), true)));
-    }
-
-    private static int wireTypeOf(FieldDescriptor.Type type) {
-      switch (type) {
-        case DOUBLE:
-        case FIXED64:
-        case SFIXED64:
-          return FIXED64;
-        case FLOAT:
-        case FIXED32:
-        case SFIXED32:
-          return FIXED32;
-        case STRING:
-        case BYTES:
-        case MESSAGE:
-          return LENGTH_DELIMITED;
-        case GROUP:
-          return 3;
-        default:
-          return VARINT;
-      }
     }
   }
 }
