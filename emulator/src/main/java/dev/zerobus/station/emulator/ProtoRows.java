@@ -1,6 +1,5 @@
 package dev.zerobus.station.emulator;
 
-import static dev.zerobus.station.emulator.WireReader.FIXED32;
 import static dev.zerobus.station.emulator.WireReader.FIXED64;
 import static dev.zerobus.station.emulator.WireReader.LENGTH_DELIMITED;
 import static dev.zerobus.station.emulator.WireReader.VARINT;
@@ -32,7 +31,7 @@ import java.util.HashMap;
 final class ProtoRows implements RowDecoder {
   private final MessagePlan root;
   /** One scratch frame per nesting depth; a stream's records are decoded one at a time. */
-  private Frame[] frames = new Frame[4];
+  private TagFrame[] frames = new TagFrame[4];
 
   ProtoRows(Descriptor descriptor, TableSchema schema) {
     this.root = new MessagePlan(descriptor, schema == null ? null : new StructOf(schema.columns()), new HashMap<>());
@@ -49,8 +48,8 @@ final class ProtoRows implements RowDecoder {
     if (depth > 64) {
       throw new RecordRejected("'" + path + "' nests messages more than 64 deep");
     }
-    Frame f = frame(depth);
-    scan(plan, buf, start, end, f, path);
+    TagFrame f = frame(depth);
+    f.scan(plan, buf, start, end, path);
     out.writeStartObject();
     for (FieldPlan field : plan.fields) {
       int first = f.first(field.index);
@@ -85,52 +84,7 @@ final class ProtoRows implements RowDecoder {
     out.writeEndObject();
   }
 
-  /** Reads the tags of one message into the frame, checking numbers and wire types. */
-  private static void scan(MessagePlan plan, byte[] buf, int start, int end, Frame f, String path)
-      throws RecordRejected {
-    f.reset();
-    WireReader in = f.reader.over(buf, start, end);
-    try {
-      while (in.more()) {
-        long tag = in.varint();
-        int number = (int) (tag >>> 3);
-        int wireType = (int) (tag & 7);
-        FieldPlan field = plan.field(number);
-        if (field == null) {
-          throw new RecordRejected("field number " + number + " at '" + path + "' is not in the stream's descriptor "
-              + plan.name);
-        }
-        if (wireType != field.wireType && !(field.packable && wireType == LENGTH_DELIMITED)) {
-          throw new RecordRejected("field '" + path + field.name + "' came with wire type " + wireType
-              + ", its type " + field.type + " needs " + field.wireType);
-        }
-        int slot = f.add(field.index, wireType);
-        switch (wireType) {
-          case VARINT:
-            f.value[slot] = in.varint();
-            break;
-          case FIXED64:
-            f.value[slot] = in.fixed64();
-            break;
-          case FIXED32:
-            f.value[slot] = in.fixed32();
-            break;
-          case LENGTH_DELIMITED:
-            long length = in.varint();
-            f.start[slot] = in.pos;
-            f.length[slot] = in.skip(length);
-            break;
-          default:
-            throw new RecordRejected("field '" + path + field.name + "' uses wire type " + wireType
-                + " (groups), which Zerobus does not take");
-        }
-      }
-    } catch (Truncated e) {
-      throw new RecordRejected("message at '" + path + "' is truncated or malformed");
-    }
-  }
-
-  private void writeValue(JsonGenerator out, FieldPlan field, Frame f, int i, byte[] buf, int depth, String path)
+  private void writeValue(JsonGenerator out, FieldPlan field, TagFrame f, int i, byte[] buf, int depth, String path)
       throws RecordRejected, IOException {
     if (field.message != null) {
       writeMessage(out, field.message, buf, f.start[i], f.start[i] + f.length[i], depth + 1, path + ".");
@@ -158,8 +112,8 @@ final class ProtoRows implements RowDecoder {
   private void writeMapEntry(JsonGenerator out, FieldPlan field, byte[] buf, int start, int end, int depth, String path)
       throws RecordRejected, IOException {
     MessagePlan entry = field.message;
-    Frame f = frame(depth + 1);
-    scan(entry, buf, start, end, f, path + ".");
+    TagFrame f = frame(depth + 1);
+    f.scan(entry, buf, start, end, path + ".");
     FieldPlan keyField = entry.field(1);
     FieldPlan valueField = entry.field(2);
     int k = f.last(keyField.index);
@@ -308,64 +262,13 @@ final class ProtoRows implements RowDecoder {
     }
   }
 
-  private Frame frame(int depth) {
+  private TagFrame frame(int depth) {
     if (depth >= frames.length) {
       frames = Arrays.copyOf(frames, depth * 2);
     }
     if (frames[depth] == null) {
-      frames[depth] = new Frame();
+      frames[depth] = new TagFrame();
     }
     return frames[depth];
-  }
-
-  /** The tags of one message as read: per occurrence its field, wire type and value or slice. */
-  private static final class Frame {
-    final WireReader reader = new WireReader();
-    int count;
-    int[] field = new int[16];
-    int[] wireType = new int[16];
-    long[] value = new long[16];
-    int[] start = new int[16];
-    int[] length = new int[16];
-    void reset() {
-      count = 0;
-    }
-
-    int add(int fieldIndex, int wire) {
-      if (count == field.length) {
-        int n = count * 2;
-        field = Arrays.copyOf(field, n);
-        wireType = Arrays.copyOf(wireType, n);
-        value = Arrays.copyOf(value, n);
-        start = Arrays.copyOf(start, n);
-        length = Arrays.copyOf(length, n);
-      }
-      field[count] = fieldIndex;
-      wireType[count] = wire;
-      return count++;
-    }
-
-    int first(int fieldIndex) {
-      return next(-1, fieldIndex);
-    }
-
-    int next(int after, int fieldIndex) {
-      for (int i = after + 1; i < count; i++) {
-        if (field[i] == fieldIndex) {
-          return i;
-        }
-      }
-      return -1;
-    }
-
-    /** The last occurrence: for a singular field, the last value wins, as in protobuf. */
-    int last(int fieldIndex) {
-      for (int i = count - 1; i >= 0; i--) {
-        if (field[i] == fieldIndex) {
-          return i;
-        }
-      }
-      return -1;
-    }
   }
 }
