@@ -7,17 +7,10 @@ import static dev.zerobus.station.emulator.WireReader.VARINT;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.Descriptor;
-import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
-import dev.zerobus.station.emulator.ColumnType.DecimalOf;
-import dev.zerobus.station.emulator.ColumnType.Primitive;
 import dev.zerobus.station.emulator.ColumnType.StructOf;
 import dev.zerobus.station.emulator.WireReader.Truncated;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 
@@ -26,7 +19,12 @@ import java.util.HashMap;
  * descriptor: no message objects in between, since the emulator decodes every record it acks.
  * It is as strict as a server should be: unknown field numbers, wrong wire types, invalid UTF-8,
  * missing required fields, values out of range for TINYINT/SMALLINT columns and DECIMAL text the
- * column cannot hold exactly reject the record with the field's path. Fields absent from a record are left out of its row (null).
+ * column cannot hold exactly reject the record with the field's path. Fields absent from a record
+ * are left out of its row (null).
+ *
+ * <p>This class writes a row's shape: objects, arrays, maps and nesting. The steps under it:
+ * {@link MessagePlan} (the descriptor compiled once per stream), {@link TagFrame} (one message's
+ * tags, read with {@link WireReader}) and {@link ProtoValues} (one value as JSON).
  */
 final class ProtoRows implements RowDecoder {
   private final MessagePlan root;
@@ -89,9 +87,9 @@ final class ProtoRows implements RowDecoder {
     if (field.message != null) {
       writeMessage(out, field.message, buf, f.start[i], f.start[i] + f.length[i], depth + 1, path + ".");
     } else if (f.wireType[i] == LENGTH_DELIMITED) {
-      writeBytesValue(out, field, buf, f.start[i], f.length[i], path);
+      ProtoValues.writeBytesValue(out, field, buf, f.start[i], f.length[i], path);
     } else {
-      writeScalar(out, field, f.value[i], path);
+      ProtoValues.writeScalar(out, field, f.value[i], path);
     }
   }
 
@@ -101,7 +99,7 @@ final class ProtoRows implements RowDecoder {
     try {
       while (in.more()) {
         long v = field.wireType == VARINT ? in.varint() : field.wireType == FIXED64 ? in.fixed64() : in.fixed32();
-        writeScalar(out, field, v, path + field.name + "[" + n++ + "]");
+        ProtoValues.writeScalar(out, field, v, path + field.name + "[" + n++ + "]");
       }
     } catch (Truncated e) {
       throw new RecordRejected("packed field '" + path + field.name + "' is truncated");
@@ -121,9 +119,9 @@ final class ProtoRows implements RowDecoder {
     if (k < 0) {
       key = keyField.kind == FieldDescriptor.JavaType.STRING ? "" : keyField.kind == FieldDescriptor.JavaType.BOOLEAN ? "false" : "0";
     } else if (f.wireType[k] == LENGTH_DELIMITED) {
-      key = utf8(buf, f.start[k], f.length[k], path + ".key");
+      key = ProtoValues.utf8(buf, f.start[k], f.length[k], path + ".key");
     } else {
-      key = scalarText(keyField, f.value[k]);
+      key = ProtoValues.scalarText(keyField, f.value[k]);
     }
     out.writeFieldName(key);
     int v = f.last(valueField.index);
@@ -131,134 +129,6 @@ final class ProtoRows implements RowDecoder {
       out.writeNull();
     } else {
       writeValue(out, valueField, f, v, buf, depth + 1, path + "." + key);
-    }
-  }
-
-  private static void writeScalar(JsonGenerator out, FieldPlan field, long v, String path)
-      throws RecordRejected, IOException {
-    switch (field.type) {
-      case INT32:
-      case SFIXED32:
-        checkRange(field, (int) v, path);
-        out.writeNumber((int) v);
-        break;
-      case SINT32:
-        int zz = (int) (v >>> 1) ^ -((int) v & 1);
-        checkRange(field, zz, path);
-        out.writeNumber(zz);
-        break;
-      case UINT32:
-      case FIXED32:
-        out.writeNumber(v & 0xFFFFFFFFL);
-        break;
-      case INT64:
-      case SFIXED64:
-        out.writeNumber(v);
-        break;
-      case SINT64:
-        out.writeNumber((v >>> 1) ^ -(v & 1));
-        break;
-      case UINT64:
-      case FIXED64:
-        if (v >= 0) {
-          out.writeNumber(v);
-        } else {
-          out.writeNumber(new java.math.BigInteger(Long.toUnsignedString(v)));
-        }
-        break;
-      case BOOL:
-        out.writeBoolean(v != 0);
-        break;
-      case FLOAT:
-        float fl = Float.intBitsToFloat((int) v);
-        if (Float.isFinite(fl)) {
-          out.writeNumber(fl);
-        } else {
-          out.writeString(Float.toString(fl));
-        }
-        break;
-      case DOUBLE:
-        double d = Double.longBitsToDouble(v);
-        if (Double.isFinite(d)) {
-          out.writeNumber(d);
-        } else {
-          out.writeString(Double.toString(d));
-        }
-        break;
-      case ENUM:
-        out.writeString(scalarText(field, v));
-        break;
-      default:
-        throw new RecordRejected("field '" + path + "' has type " + field.type + ", which is not a scalar");
-    }
-  }
-
-  /** A map key's text: protobuf JSON writes map keys as strings. */
-  private static String scalarText(FieldPlan field, long v) {
-    switch (field.type) {
-      case SINT32:
-        return Integer.toString((int) (v >>> 1) ^ -((int) v & 1));
-      case SINT64:
-        return Long.toString((v >>> 1) ^ -(v & 1));
-      case UINT32:
-      case FIXED32:
-        return Long.toString(v & 0xFFFFFFFFL);
-      case UINT64:
-      case FIXED64:
-        return Long.toUnsignedString(v);
-      case BOOL:
-        return Boolean.toString(v != 0);
-      case ENUM:
-        EnumValueDescriptor value = field.descriptor.getEnumType().findValueByNumber((int) v);
-        return value == null ? Integer.toString((int) v) : value.getName();
-      case INT32:
-      case SFIXED32:
-        return Integer.toString((int) v);
-      default:
-        return Long.toString(v);
-    }
-  }
-
-  private static void writeBytesValue(JsonGenerator out, FieldPlan field, byte[] buf, int start, int length, String path)
-      throws RecordRejected, IOException {
-    if (field.type == FieldDescriptor.Type.BYTES) {
-      out.writeBinary(buf, start, length);
-    } else if (field.column instanceof DecimalOf decimal) {
-      out.writeString(DecimalCheck.checked(utf8(buf, start, length, path), decimal, path));
-    } else if (isAscii(buf, start, length)) {
-      out.writeUTF8String(buf, start, length);
-    } else {
-      out.writeString(utf8(buf, start, length, path));
-    }
-  }
-
-  private static boolean isAscii(byte[] buf, int start, int length) {
-    for (int i = start, end = start + length; i < end; i++) {
-      if (buf[i] < 0) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static String utf8(byte[] buf, int start, int length, String path) throws RecordRejected {
-    try {
-      return StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(buf, start, length))
-          .toString();
-    } catch (CharacterCodingException e) {
-      throw new RecordRejected("field '" + path + "' is not valid UTF-8");
-    }
-  }
-
-  private static void checkRange(FieldPlan field, int value, String path) throws RecordRejected {
-    if (field.column == Primitive.TINYINT && (value < Byte.MIN_VALUE || value > Byte.MAX_VALUE)) {
-      throw new RecordRejected("field '" + path + "' value " + value + " is out of range for TINYINT");
-    }
-    if (field.column == Primitive.SMALLINT && (value < Short.MIN_VALUE || value > Short.MAX_VALUE)) {
-      throw new RecordRejected("field '" + path + "' value " + value + " is out of range for SMALLINT");
     }
   }
 
