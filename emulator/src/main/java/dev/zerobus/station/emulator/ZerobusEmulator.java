@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -462,34 +461,7 @@ public final class ZerobusEmulator implements AutoCloseable {
      * (a value may also be {@code {"columns": "..."}}).
      */
     public Builder config(Path file) throws IOException {
-      JsonNode root;
-      try {
-        root = HttpJson.MAPPER.readTree(file.toFile());
-      } catch (com.fasterxml.jackson.core.JsonProcessingException notJson) {
-        throw new IllegalArgumentException(file + ": not JSON: " + notJson.getOriginalMessage(), notJson);
-      }
-      JsonNode tables = root.path("tables");
-      if (!tables.isObject()) {
-        throw new IllegalArgumentException(file + ": expected {\"tables\": {\"catalog.schema.table\": \"col TYPE, ...\"}}");
-      }
-      for (Iterator<Map.Entry<String, JsonNode>> it = tables.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        try {
-          TableCatalog.checkedName(e.getKey());
-        } catch (IllegalArgumentException bad) {
-          throw new IllegalArgumentException(file + ": " + bad.getMessage(), bad);
-        }
-        JsonNode v = e.getValue();
-        String columns = v.isTextual() ? v.asText() : v.path("columns").asText(null);
-        if (columns == null) {
-          throw new IllegalArgumentException(file + ": table " + e.getKey() + " needs a column list");
-        }
-        try {
-          table(e.getKey(), columns);
-        } catch (IllegalArgumentException bad) {
-          throw new IllegalArgumentException(file + ": table " + e.getKey() + ": " + bad.getMessage(), bad);
-        }
-      }
+      TablesConfig.read(file, this::table);
       return this;
     }
 
