@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -52,9 +51,7 @@ public final class ZerobusEmulator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ZerobusEmulator.class);
 
   private final Builder settings;
-  private final Path dataDir;
-  /** A data directory the emulator made itself, deleted on close. */
-  private final boolean temporaryDataDir;
+  private final DataDir dataDir;
   private final TokenIssuer tokens;
   private final Faults faults;
   private final TableCatalog catalog;
@@ -64,11 +61,10 @@ public final class ZerobusEmulator implements AutoCloseable {
 
   private ZerobusEmulator(Builder b) throws IOException {
     this.settings = b;
-    this.temporaryDataDir = b.dataDir == null;
-    this.dataDir = b.dataDir != null ? b.dataDir : Files.createTempDirectory("zerobus-emulator");
+    this.dataDir = DataDir.of(b.dataDir);
     this.tokens = new TokenIssuer(b.clientId, b.clientSecret, b.tokenTtl, Clock.systemUTC());
     // First: a refused start (too many tables) leaves no thread behind.
-    this.catalog = new TableCatalog(dataDir, b.declaredTables, b.strict, b.fsync, b.maxTables);
+    this.catalog = new TableCatalog(dataDir.path(), b.declaredTables, b.strict, b.fsync, b.maxTables);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "emulator-scheduler");
       t.setDaemon(true);
@@ -146,7 +142,7 @@ public final class ZerobusEmulator implements AutoCloseable {
   }
 
   public Path dataDir() {
-    return dataDir;
+    return dataDir.path();
   }
 
   /** How many tables may exist at once, declared ones included. */
@@ -285,16 +281,7 @@ public final class ZerobusEmulator implements AutoCloseable {
     }
     scheduler.shutdownNow();
     catalog.close();
-    if (temporaryDataDir) {
-      try (var files = Files.list(dataDir)) {
-        for (Path f : (Iterable<Path>) files::iterator) {
-          Files.deleteIfExists(f);
-        }
-        Files.deleteIfExists(dataDir);
-      } catch (IOException e) {
-        // a temporary directory left behind is harmless
-      }
-    }
+    dataDir.deleteIfTemporary();
   }
 
   /** Emulator settings; every port defaults to 0 (any free port). */
