@@ -33,6 +33,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * java -jar bench/target/zerobus-bench.jar connector [records] [streams per table, e.g. 1,2,4]
  * java -jar bench/target/zerobus-bench.jar overload [seconds] [ack delay ms]
  * java -jar bench/target/zerobus-bench.jar latency [requests/s] [seconds] [connections]
+ * java -jar bench/target/zerobus-bench.jar alter [requests/s] [seconds]
  * </pre>
  */
 public final class BenchMain {
@@ -43,7 +44,8 @@ public final class BenchMain {
       + " | connector [records] [streams per table list, default 1,2,4] | overload [seconds, default 120] [ack delay ms, default 1000]"
       + " | profile [seconds, default 30] [wait_for_ack, default false]"
       + " | startup [tables, default 300] [rounds, default 3]"
-      + " | latency [requests/s, default 5000] [seconds, default 30] [connections, default 64]";
+      + " | latency [requests/s, default 5000] [seconds, default 30] [connections, default 64]"
+      + " | alter [requests/s, default 1000] [seconds, default 40]";
 
   public static void main(String[] args) throws Exception {
     String which = args.length > 0 ? args[0] : "sdk";
@@ -75,6 +77,9 @@ public final class BenchMain {
       case "latency":
         LatencyBench.run(args.length > 1 ? Integer.parseInt(args[1]) : 5000,
             args.length > 2 ? Integer.parseInt(args[2]) : 30, args.length > 3 ? Integer.parseInt(args[3]) : 64);
+        break;
+      case "alter":
+        AlterBench.run(args.length > 1 ? Integer.parseInt(args[1]) : 1000, args.length > 2 ? Integer.parseInt(args[2]) : 40);
         break;
       case "overload":
         OverloadBench.run(args.length > 1 ? Integer.parseInt(args[1]) : 120,

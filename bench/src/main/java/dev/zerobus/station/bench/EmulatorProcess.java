@@ -135,6 +135,37 @@ final class EmulatorProcess implements AutoCloseable {
     }
   }
 
+  /** POSTs {@code body} to the admin API's {@code path}; fails the benchmark unless the answer is 200. */
+  void adminPost(String path, String body) throws IOException, InterruptedException {
+    var response = HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(settings.get("ADMIN_URL") + path))
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException("POST " + path + " failed: " + response.statusCode() + " " + response.body());
+    }
+  }
+
+  /** Every row the table landed, oldest first, as JSON objects. */
+  List<com.fasterxml.jackson.databind.JsonNode> rows(String table) throws IOException, InterruptedException {
+    var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    List<com.fasterxml.jackson.databind.JsonNode> out = new java.util.ArrayList<>();
+    while (true) {
+      var response = HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(settings.get("ADMIN_URL")
+          + "/tables/" + table + "/rows?from=" + out.size() + "&limit=1000&format=ndjson")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200) {
+        throw new IllegalStateException("rows of " + table + ": " + response.statusCode() + " " + response.body());
+      }
+      List<String> lines = response.body().lines().filter(l -> !l.isBlank()).toList();
+      for (String line : lines) {
+        out.add(mapper.readTree(line));
+      }
+      if (lines.size() < 1000) {
+        return out;
+      }
+    }
+  }
+
   /** Fails the benchmark unless the table holds exactly the rows sent (no loss, no replays). */
   void assertRows(String table, long expected) throws IOException, InterruptedException {
     long actual = rowCount(table);

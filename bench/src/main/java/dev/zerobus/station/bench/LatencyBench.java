@@ -1,22 +1,10 @@
 package dev.zerobus.station.bench;
 
-import java.io.BufferedInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 
 /**
@@ -72,96 +60,10 @@ final class LatencyBench {
 
   /** Sends {@code rate * seconds} requests on schedule over {@code connections} kept-alive connections. */
   static Result load(URI url, int rate, int seconds, int connections) throws Exception {
-    long total = (long) rate * seconds;
-    byte[] request = ("POST /ingest/station_one?wait_for_ack=true HTTP/1.1\r\nHost: " + url.getHost() + ":"
-        + url.getPort() + "\r\nContent-Type: application/json\r\nContent-Length: "
-        + BridgeBench.RECORD.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + BridgeBench.RECORD)
-        .getBytes(StandardCharsets.UTF_8);
-    long start = System.nanoTime() + 100_000_000L;
-    double interval = 1e9 / rate;
-    AtomicLong failed = new AtomicLong();
-    List<long[]> perConnection = new ArrayList<>();
-    List<Thread> threads = new ArrayList<>();
-    List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
-    for (int c = 0; c < connections; c++) {
-      long[] mine = new long[(int) ((total + connections - 1) / connections)];
-      perConnection.add(mine);
-      final int first = c;
-      Thread t = new Thread(() -> {
-        try (Socket socket = new Socket()) {
-          socket.setTcpNoDelay(true);
-          socket.connect(new InetSocketAddress(url.getHost(), url.getPort()), 5_000);
-          OutputStream out = socket.getOutputStream();
-          InputStream in = new BufferedInputStream(socket.getInputStream());
-          int n = 0;
-          for (long k = first; k < total; k += connections) {
-            long due = start + Math.round(k * interval);
-            long wait;
-            while ((wait = due - System.nanoTime()) > 0) {
-              LockSupport.parkNanos(wait);
-            }
-            out.write(request);
-            out.flush();
-            if (readResponse(in) != 200) {
-              failed.incrementAndGet();
-            }
-            mine[n++] = System.nanoTime() - due;
-          }
-        } catch (Throwable e) {
-          errors.add(e);
-        }
-      }, "latency-load-" + c);
-      threads.add(t);
-      t.start();
-    }
-    for (Thread t : threads) {
-      t.join();
-    }
-    long took = System.nanoTime() - start;
-    if (!errors.isEmpty()) {
-      throw new IllegalStateException("the load failed: " + errors.get(0), errors.get(0));
-    }
-    long[] all = new long[(int) total];
-    int at = 0;
-    for (int c = 0; c < connections; c++) {
-      long[] mine = perConnection.get(c);
-      long count = (total - c + connections - 1) / connections;
-      System.arraycopy(mine, 0, all, at, (int) count);
-      at += (int) count;
-    }
-    Arrays.sort(all);
-    return new Result(all, failed.get(), total / (took / 1e9));
-  }
-
-  /** Reads one HTTP/1.1 response (Content-Length bodies only, as the bridge sends) and returns its status. */
-  private static int readResponse(InputStream in) throws IOException {
-    String status = line(in);
-    int contentLength = 0;
-    for (String header = line(in); !header.isEmpty(); header = line(in)) {
-      int colon = header.indexOf(':');
-      if (colon > 0 && header.substring(0, colon).trim().equalsIgnoreCase("content-length")) {
-        contentLength = Integer.parseInt(header.substring(colon + 1).trim());
-      }
-    }
-    in.skipNBytes(contentLength);
-    String[] parts = status.split(" ");
-    if (parts.length < 2) {
-      throw new IOException("not an HTTP status line: " + status);
-    }
-    return Integer.parseInt(parts[1]);
-  }
-
-  private static String line(InputStream in) throws IOException {
-    StringBuilder s = new StringBuilder();
-    int b;
-    while ((b = in.read()) != '\n') {
-      if (b < 0) {
-        throw new IOException("the bridge closed the connection");
-      }
-      if (b != '\r') {
-        s.append((char) b);
-      }
-    }
-    return s.toString();
+    OpenLoop.Run run = OpenLoop.run(url, "/ingest/station_one?wait_for_ack=true", rate, seconds, connections,
+        k -> BridgeBench.RECORD);
+    long[] all = run.answers().stream().mapToLong(OpenLoop.Answer::latencyNanos).sorted().toArray();
+    long failed = run.answers().stream().filter(a -> a.status() != 200).count();
+    return new Result(all, failed, all.length / ((run.endNanos() - run.startNanos()) / 1e9));
   }
 }

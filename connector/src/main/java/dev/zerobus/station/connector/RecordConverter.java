@@ -39,7 +39,10 @@ final class RecordConverter {
   private final boolean rejectMapIntegers;
   private final boolean failEmpty;
   private final Consumer<String> emptySeen;
-  private final Map<String, List<MetadataColumn>> metadataByTable = new ConcurrentHashMap<>();
+  /** Per table key, the metadata columns of one schema version (columns may be added while running). */
+  private final Map<String, TableMetadata> metadataByTable = new ConcurrentHashMap<>();
+
+  private record TableMetadata(int schemaVersion, List<MetadataColumn> columns) {}
 
   /** A metadata column the table really has. */
   private record MetadataColumn(MetadataKind kind, FieldDescriptor field, LogicalType logical) {}
@@ -254,16 +257,19 @@ final class RecordConverter {
     if (metadataColumns.isEmpty()) {
       return List.of();
     }
-    return metadataByTable.computeIfAbsent(table.key(), k -> {
-      List<MetadataColumn> out = new ArrayList<>();
-      metadataColumns.forEach((kind, column) -> {
-        FieldDescriptor f = table.descriptor().findFieldByName(column);
-        if (f != null) {
-          out.add(new MetadataColumn(kind, f, table.logicalType(column)));
-        }
-      });
-      return List.copyOf(out);
+    TableMetadata known = metadataByTable.get(table.key());
+    if (known != null && known.schemaVersion() == table.schemaVersion()) {
+      return known.columns();
+    }
+    List<MetadataColumn> out = new ArrayList<>();
+    metadataColumns.forEach((kind, column) -> {
+      FieldDescriptor f = table.descriptor().findFieldByName(column);
+      if (f != null) {
+        out.add(new MetadataColumn(kind, f, table.logicalType(column)));
+      }
     });
+    metadataByTable.put(table.key(), new TableMetadata(table.schemaVersion(), List.copyOf(out)));
+    return List.copyOf(out);
   }
 
   private static void addMetadata(Map<String, Object> map, List<MetadataColumn> columns, SinkRecord r) {

@@ -14,7 +14,8 @@ final class TableRouter {
   private final Pattern regex;
   private final String replacement;
   private final TableRegistry registry;
-  private final Map<String, Optional<TableDefinition>> cache = new ConcurrentHashMap<>();
+  /** Topic to the key of a configured table (empty: routes to none); the definition is looked up each time, as it changes. */
+  private final Map<String, Optional<String>> cache = new ConcurrentHashMap<>();
 
   TableRouter(Map<String, String> explicit, String regex, String replacement, TableRegistry registry) {
     this.explicit = Map.copyOf(explicit);
@@ -25,13 +26,13 @@ final class TableRouter {
 
   /** The table a topic's records go to, or null when it routes to a table that is not configured. */
   TableDefinition definition(String topic) {
-    return cache.computeIfAbsent(topic, t -> registry.find(route(t))).orElse(null);
+    String key = table(topic);
+    return key == null ? null : registry.find(key).orElse(null);
   }
 
   /** The key of {@link #definition}, or null. */
   String table(String topic) {
-    TableDefinition d = definition(topic);
-    return d == null ? null : d.key();
+    return cache.computeIfAbsent(topic, t -> registry.find(route(t)).map(TableDefinition::key)).orElse(null);
   }
 
   /** Where a topic routes, whether or not that table exists (for error messages). */

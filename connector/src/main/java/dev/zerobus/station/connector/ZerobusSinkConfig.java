@@ -103,6 +103,7 @@ public final class ZerobusSinkConfig extends AbstractConfig {
     def.define(TABLES_DIR, Type.STRING, "", Importance.LOW,
         "Folder of <table key>/schema.proto files. Default: tables/ beside the config file.",
         GROUP_TABLES, ++order, Width.LONG, "Tables folder");
+    defineShared(def, Section.TABLES, GROUP_TABLES, order);
 
     order = 0;
     def.define(SERVER_ENDPOINT, Type.STRING, "", Importance.HIGH,

@@ -7,6 +7,9 @@ import dev.zerobus.station.core.delivery.StreamManager;
 import dev.zerobus.station.core.errors.EncodeException;
 import dev.zerobus.station.core.errors.IngestRefusedException;
 import dev.zerobus.station.core.errors.RecordsRefusedException;
+import dev.zerobus.station.core.errors.SchemaChangedException;
+import dev.zerobus.station.core.schema.UnityCatalog;
+import dev.zerobus.station.core.table.SchemaRefresh;
 import dev.zerobus.station.core.table.TableDefinition;
 import java.time.Duration;
 import java.util.Collection;
@@ -15,6 +18,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -43,6 +49,9 @@ final class ZerobusWriter {
   private final Backpressure backpressure;
   private final CommitPoints commitPoints;
   private final CommitRequests commitRequests;
+  private final SchemaRefresh refresh;
+  /** Longer than the catalog's own request timeout, so a read prompted by a record is waited out. */
+  private static final Duration CATALOG_WAIT = UnityCatalog.REQUEST_TIMEOUT.plusSeconds(5);
   /** The first failure Zerobus will not retry, found on an ack thread; put() fails the task with it. */
   private final AtomicReference<ConnectException> failure = new AtomicReference<>();
 
@@ -53,6 +62,7 @@ final class ZerobusWriter {
       SinkMetrics metrics, DeadLetters deadLetters, Backpressure backpressure, CommitPoints commitPoints,
       CommitRequests commitRequests) {
     this.streams = streams;
+    this.refresh = SchemaRefresh.start(streams.registry(), config.settings().catalogRefresh());
     this.router = router;
     this.converter = converter;
     this.metrics = metrics;
@@ -129,12 +139,38 @@ final class ZerobusWriter {
     try {
       bytes = converter.convert(r, def);
     } catch (EncodeException e) {
-      return new Encoded(table, null, e.getMessage());
+      TableDefinition newer = e.unknownField() ? columnsAdded(def) : null;
+      if (newer == null) {
+        return new Encoded(table, null, e.getMessage());
+      }
+      try {
+        bytes = converter.convert(r, newer);
+      } catch (EncodeException again) {
+        return new Encoded(table, null, again.getMessage());
+      }
     }
     if (!batcher.fitsAlone(bytes)) {
       return new Encoded(table, null, batcher.tooLarge(table, bytes, -1).getMessage());
     }
     return new Encoded(table, bytes, null);
+  }
+
+  /**
+   * A record carried a field the table does not know: reads the table's columns again if a read is
+   * due ({@link SchemaRefresh}), waiting for it here (put() may take that long; the read is bounded
+   * by the catalog's timeout). The table's new definition if columns were added, else null.
+   */
+  private TableDefinition columnsAdded(TableDefinition def) {
+    TableDefinition now;
+    try {
+      now = refresh.unknownField(def.key()).get(CATALOG_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } catch (ExecutionException | TimeoutException e) {
+      return null;
+    }
+    return now != null && now.schemaVersion() != def.schemaVersion() ? now : null;
   }
 
   /**
@@ -149,6 +185,9 @@ final class ZerobusWriter {
     s.handedOverNanos = System.nanoTime();
     try {
       ticket = streams.ingest(s.table, s.partition.partition(), s.encoded());
+    } catch (SchemaChangedException e) {
+      throw new ConnectException(e.getMessage() + ". Restart the task to read the new columns; records from "
+          + s + " on were not committed and are written then.", e);
     } catch (IngestRefusedException e) {
       held.add(s.partition);
       backpressure.refused(s.partition, s.firstOffset(), e);
@@ -219,6 +258,7 @@ final class ZerobusWriter {
 
   /** Stops: closes the streams within flush.timeout.ms. */
   void close() {
+    refresh.close();
     StreamCloser.close(streams, flushTimeout);
   }
 }

@@ -75,6 +75,7 @@ final class AdminApi implements HttpJson.Handler {
         "GET /tables",
         "GET /tables/{table}",
         "GET /tables/{table}/rows?from=0&limit=1000[&format=ndjson]",
+        "POST /tables/{table}/columns {add: \"col TYPE, ...\"} or {drop: \"col, ...\"}",
         "GET /streams",
         "POST /reset",
         "GET /faults",
@@ -92,7 +93,15 @@ final class AdminApi implements HttpJson.Handler {
   }
 
   private void tables(HttpExchange exchange, String[] parts) throws IOException, Failure {
-    HttpJson.requireMethod(exchange, "GET");
+    boolean columns = parts.length == 3 && parts[2].equals("columns");
+    if (parts.length > 3 || parts.length == 3 && !columns && !parts[2].equals("rows")) {
+      throw new Failure(404, "not_found", "no route " + exchange.getRequestURI().getPath());
+    }
+    HttpJson.requireMethod(exchange, columns ? "POST" : "GET");
+    if (columns) {
+      alterColumns(exchange, parts[1]);
+      return;
+    }
     if (parts.length == 1) {
       List<Object> out = new ArrayList<>();
       for (LandedTable t : emulator.catalog().tables()) {
@@ -107,30 +116,53 @@ final class AdminApi implements HttpJson.Handler {
     }
     if (parts.length == 2) {
       HttpJson.send(exchange, 200, describe(table));
+    } else {
+      rows(exchange, table);
+    }
+  }
+
+  private static void rows(HttpExchange exchange, LandedTable table) throws IOException, Failure {
+    Map<String, String> query = HttpJson.form(exchange.getRequestURI().getRawQuery());
+    long from = number(query, "from", 0, Long.MAX_VALUE);
+    int limit = (int) number(query, "limit", DEFAULT_LIMIT, MAX_LIMIT);
+    List<String> lines = table.readLines(from, limit);
+    if ("ndjson".equals(query.get("format"))) {
+      HttpJson.sendNdjson(exchange, lines);
       return;
     }
-    if (parts.length == 3 && parts[2].equals("rows")) {
-      Map<String, String> query = HttpJson.form(exchange.getRequestURI().getRawQuery());
-      long from = number(query, "from", 0, Long.MAX_VALUE);
-      int limit = (int) number(query, "limit", DEFAULT_LIMIT, MAX_LIMIT);
-      List<String> lines = table.readLines(from, limit);
-      if ("ndjson".equals(query.get("format"))) {
-        HttpJson.sendNdjson(exchange, lines);
-        return;
-      }
-      List<JsonNode> rows = new ArrayList<>(lines.size());
-      for (String line : lines) {
-        rows.add(HttpJson.MAPPER.readTree(line));
-      }
-      Map<String, Object> out = new LinkedHashMap<>();
-      out.put("table", table.name());
-      out.put("total", table.rowCount());
-      out.put("from", from);
-      out.put("rows", rows);
-      HttpJson.send(exchange, 200, out);
-      return;
+    List<JsonNode> rows = new ArrayList<>(lines.size());
+    for (String line : lines) {
+      rows.add(HttpJson.MAPPER.readTree(line));
     }
-    throw new Failure(404, "not_found", "no route " + exchange.getRequestURI().getPath());
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("table", table.name());
+    out.put("total", table.rowCount());
+    out.put("from", from);
+    out.put("rows", rows);
+    HttpJson.send(exchange, 200, out);
+  }
+
+  /** ALTER TABLE … ADD COLUMNS / DROP COLUMNS; answers the columns after it as the Unity Catalog API shows them. */
+  private void alterColumns(HttpExchange exchange, String tableName) throws IOException, Failure {
+    if (emulator.catalog().table(tableName) == null) {
+      throw new Failure(404, "not_found", "no table " + tableName);
+    }
+    ColumnChange change;
+    try {
+      change = ColumnChange.of(HttpJson.jsonBody(exchange));
+    } catch (IllegalArgumentException bad) {
+      throw new Failure(400, "invalid_request", bad.getMessage());
+    }
+    TableSchema after;
+    try {
+      after = emulator.catalog().alter(tableName, change);
+    } catch (ColumnChange.Conflict conflict) {
+      throw new Failure(409, "conflict", conflict.getMessage());
+    }
+    if (after == null) {
+      throw new Failure(404, "not_found", "no table " + tableName);
+    }
+    HttpJson.send(exchange, 200, CatalogApi.info(TableCatalog.normalize(tableName), after));
   }
 
   private static Map<String, Object> describe(LandedTable t) {

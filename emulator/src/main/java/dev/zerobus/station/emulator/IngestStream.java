@@ -175,15 +175,16 @@ final class IngestStream implements StreamObserver<EphemeralStreamRequest> {
     } else if (type != RecordType.JSON) {
       throw invalid("table " + name + ": record_type must be PROTO or JSON, got " + type);
     }
-    LandedTable opened = service.catalog().open(name, descriptor);
-    decoder = descriptor != null ? new ProtoRows(descriptor, opened.schema()) : new RowDecoder.Json(opened.schema());
+    // The columns the descriptor was checked against: this stream keeps them, whatever ALTER TABLE does later.
+    TableCatalog.Opened opened = service.catalog().open(name, descriptor);
+    decoder = descriptor != null ? new ProtoRows(descriptor, opened.columns()) : new RowDecoder.Json(opened.columns());
     recordType = type;
-    table = opened;
+    table = opened.table();
     service.register(this);
     send(EphemeralStreamResponse.newBuilder()
         .setCreateStreamResponse(CreateIngestStreamResponse.newBuilder().setStreamId(id))
         .build());
-    log.debug("stream {} created on {} ({})", id, opened.name(), type);
+    log.debug("stream {} created on {} ({})", id, opened.table().name(), type);
   }
 
   private void ingest(long offset, List<ByteString> records, RecordType type, boolean hasOffset)

@@ -34,9 +34,10 @@ final class LandedTable implements AutoCloseable {
   private static final Append STOP = new Append(null, 0, offset -> { }, -1);
 
   private final String name;
-  private final boolean declared;
+  /** The columns the config declares, or null for a table no config declares. */
+  private final TableSchema declaredSchema;
   private final Path file;
-  private final Path schemaFile;
+  private final SchemaFile schemaFile;
   private final boolean fsync;
   private final BlockingQueue<Append> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
   private final Object fileLock = new Object();
@@ -57,19 +58,23 @@ final class LandedTable implements AutoCloseable {
   /** Rows to append (null: none, just wait for what is queued) under a stream's offset. */
   record Append(byte[] lines, int rowCount, Durable listener, long offset) {}
 
-  /** @param name a name {@link TableCatalog#checkedName} passed: it is the landing file's name */
+  /**
+   * @param name a name {@link TableCatalog#checkedName} passed: it is the landing file's name
+   * @param schema the columns; for a declared table its declaration, which gives way to the columns
+   *     the data directory holds when they were altered at run time from this same declaration
+   */
   LandedTable(String name, TableSchema schema, boolean declared, Path dataDir, boolean fsync) {
     // Checked again where the name becomes a path: no caller can land a file outside dataDir.
     if (!TableCatalog.checkedName(name).equals(name)) {
       throw new IllegalArgumentException("table name " + name + " is not normalized");
     }
     this.name = name;
-    this.schema = schema;
-    this.declared = declared;
+    this.declaredSchema = declared ? schema : null;
     this.file = dataDir.resolve(name + ".jsonl");
-    this.schemaFile = dataDir.resolve(name + ".schema.sql");
+    this.schemaFile = new SchemaFile(dataDir, name);
     this.fsync = fsync;
     try {
+      this.schema = declared ? schemaFile.startingColumns(name, schema) : schema;
       openFile(true);
       this.rows = countRows();
       saveSchema();
@@ -86,7 +91,12 @@ final class LandedTable implements AutoCloseable {
   }
 
   boolean declared() {
-    return declared;
+    return declaredSchema != null;
+  }
+
+  /** The columns the config declares, or null for a table no config declares. */
+  TableSchema declaredSchema() {
+    return declaredSchema;
   }
 
   /** The columns; null for a table a JSON stream created, which takes any object. */
@@ -94,14 +104,18 @@ final class LandedTable implements AutoCloseable {
     return schema;
   }
 
-  /** Sets the columns of a table that had none yet (a JSON-created table meeting a descriptor). */
-  void adoptSchema(TableSchema columns) {
-    this.schema = columns;
+  /**
+   * Sets the columns (the first ones of a JSON-created table meeting a descriptor, or altered
+   * ones), saved before anyone sees them: a failed save leaves the table as it was. Streams already
+   * open keep the columns they were opened with. The catalog calls this under its lock.
+   */
+  void setSchema(TableSchema columns) {
     try {
-      saveSchema();
+      schemaFile.write(columns, declaredSchema);
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new UncheckedIOException("cannot save the columns of table " + name + " to " + schemaFile.path(), e);
     }
+    this.schema = columns;
   }
 
   long rowCount() {
@@ -168,7 +182,7 @@ final class LandedTable implements AutoCloseable {
   void deleteFiles() throws IOException {
     close();
     Files.deleteIfExists(file);
-    Files.deleteIfExists(schemaFile);
+    schemaFile.delete();
   }
 
   @Override
@@ -299,7 +313,7 @@ final class LandedTable implements AutoCloseable {
 
   private void saveSchema() throws IOException {
     if (schema != null) {
-      Files.writeString(schemaFile, schema.sql() + "\n");
+      schemaFile.write(schema, declaredSchema);
     }
   }
 }

@@ -1,42 +1,35 @@
 package dev.zerobus.station.emulator;
 
+import static dev.zerobus.station.emulator.WireReader.FIXED64;
+import static dev.zerobus.station.emulator.WireReader.LENGTH_DELIMITED;
+import static dev.zerobus.station.emulator.WireReader.VARINT;
+
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.io.SerializedString;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.Descriptor;
-import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
-import dev.zerobus.station.emulator.ColumnType.ArrayOf;
-import dev.zerobus.station.emulator.ColumnType.Column;
-import dev.zerobus.station.emulator.ColumnType.DecimalOf;
-import dev.zerobus.station.emulator.ColumnType.MapOf;
-import dev.zerobus.station.emulator.ColumnType.Primitive;
 import dev.zerobus.station.emulator.ColumnType.StructOf;
+import dev.zerobus.station.emulator.WireReader.Truncated;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.Map;
 
 /**
  * Decodes protobuf records straight from wire format to the landing JSON, guided by the stream's
  * descriptor: no message objects in between, since the emulator decodes every record it acks.
  * It is as strict as a server should be: unknown field numbers, wrong wire types, invalid UTF-8,
  * missing required fields, values out of range for TINYINT/SMALLINT columns and DECIMAL text the
- * column cannot hold exactly reject the record with the field's path. Fields absent from a record are left out of its row (null).
+ * column cannot hold exactly reject the record with the field's path. Fields absent from a record
+ * are left out of its row (null).
+ *
+ * <p>This class writes a row's shape: objects, arrays, maps and nesting. The steps under it:
+ * {@link MessagePlan} (the descriptor compiled once per stream), {@link TagFrame} (one message's
+ * tags, read with {@link WireReader}) and {@link ProtoValues} (one value as JSON).
  */
 final class ProtoRows implements RowDecoder {
-  private static final int VARINT = 0;
-  private static final int FIXED64 = 1;
-  private static final int LENGTH_DELIMITED = 2;
-  private static final int FIXED32 = 5;
-
   private final MessagePlan root;
   /** One scratch frame per nesting depth; a stream's records are decoded one at a time. */
-  private Frame[] frames = new Frame[4];
+  private TagFrame[] frames = new TagFrame[4];
 
   ProtoRows(Descriptor descriptor, TableSchema schema) {
     this.root = new MessagePlan(descriptor, schema == null ? null : new StructOf(schema.columns()), new HashMap<>());
@@ -53,8 +46,8 @@ final class ProtoRows implements RowDecoder {
     if (depth > 64) {
       throw new RecordRejected("'" + path + "' nests messages more than 64 deep");
     }
-    Frame f = frame(depth);
-    scan(plan, buf, start, end, f, path);
+    TagFrame f = frame(depth);
+    f.scan(plan, buf, start, end, path);
     out.writeStartObject();
     for (FieldPlan field : plan.fields) {
       int first = f.first(field.index);
@@ -89,69 +82,24 @@ final class ProtoRows implements RowDecoder {
     out.writeEndObject();
   }
 
-  /** Reads the tags of one message into the frame, checking numbers and wire types. */
-  private static void scan(MessagePlan plan, byte[] buf, int start, int end, Frame f, String path)
-      throws RecordRejected {
-    f.reset();
-    Reader in = f.reader.over(buf, start, end);
-    try {
-      while (in.more()) {
-        long tag = in.varint();
-        int number = (int) (tag >>> 3);
-        int wireType = (int) (tag & 7);
-        FieldPlan field = plan.field(number);
-        if (field == null) {
-          throw new RecordRejected("field number " + number + " at '" + path + "' is not in the stream's descriptor "
-              + plan.name);
-        }
-        if (wireType != field.wireType && !(field.packable && wireType == LENGTH_DELIMITED)) {
-          throw new RecordRejected("field '" + path + field.name + "' came with wire type " + wireType
-              + ", its type " + field.type + " needs " + field.wireType);
-        }
-        int slot = f.add(field.index, wireType);
-        switch (wireType) {
-          case VARINT:
-            f.value[slot] = in.varint();
-            break;
-          case FIXED64:
-            f.value[slot] = in.fixed64();
-            break;
-          case FIXED32:
-            f.value[slot] = in.fixed32();
-            break;
-          case LENGTH_DELIMITED:
-            long length = in.varint();
-            f.start[slot] = in.pos;
-            f.length[slot] = in.skip(length);
-            break;
-          default:
-            throw new RecordRejected("field '" + path + field.name + "' uses wire type " + wireType
-                + " (groups), which Zerobus does not take");
-        }
-      }
-    } catch (Truncated e) {
-      throw new RecordRejected("message at '" + path + "' is truncated or malformed");
-    }
-  }
-
-  private void writeValue(JsonGenerator out, FieldPlan field, Frame f, int i, byte[] buf, int depth, String path)
+  private void writeValue(JsonGenerator out, FieldPlan field, TagFrame f, int i, byte[] buf, int depth, String path)
       throws RecordRejected, IOException {
     if (field.message != null) {
       writeMessage(out, field.message, buf, f.start[i], f.start[i] + f.length[i], depth + 1, path + ".");
     } else if (f.wireType[i] == LENGTH_DELIMITED) {
-      writeBytesValue(out, field, buf, f.start[i], f.length[i], path);
+      ProtoValues.writeBytesValue(out, field, buf, f.start[i], f.length[i], path);
     } else {
-      writeScalar(out, field, f.value[i], path);
+      ProtoValues.writeScalar(out, field, f.value[i], path);
     }
   }
 
   private int writePacked(JsonGenerator out, FieldPlan field, byte[] buf, int start, int end, String path, int n)
       throws RecordRejected, IOException {
-    Reader in = new Reader().over(buf, start, end);
+    WireReader in = new WireReader().over(buf, start, end);
     try {
       while (in.more()) {
         long v = field.wireType == VARINT ? in.varint() : field.wireType == FIXED64 ? in.fixed64() : in.fixed32();
-        writeScalar(out, field, v, path + field.name + "[" + n++ + "]");
+        ProtoValues.writeScalar(out, field, v, path + field.name + "[" + n++ + "]");
       }
     } catch (Truncated e) {
       throw new RecordRejected("packed field '" + path + field.name + "' is truncated");
@@ -162,8 +110,8 @@ final class ProtoRows implements RowDecoder {
   private void writeMapEntry(JsonGenerator out, FieldPlan field, byte[] buf, int start, int end, int depth, String path)
       throws RecordRejected, IOException {
     MessagePlan entry = field.message;
-    Frame f = frame(depth + 1);
-    scan(entry, buf, start, end, f, path + ".");
+    TagFrame f = frame(depth + 1);
+    f.scan(entry, buf, start, end, path + ".");
     FieldPlan keyField = entry.field(1);
     FieldPlan valueField = entry.field(2);
     int k = f.last(keyField.index);
@@ -171,9 +119,9 @@ final class ProtoRows implements RowDecoder {
     if (k < 0) {
       key = keyField.kind == FieldDescriptor.JavaType.STRING ? "" : keyField.kind == FieldDescriptor.JavaType.BOOLEAN ? "false" : "0";
     } else if (f.wireType[k] == LENGTH_DELIMITED) {
-      key = utf8(buf, f.start[k], f.length[k], path + ".key");
+      key = ProtoValues.utf8(buf, f.start[k], f.length[k], path + ".key");
     } else {
-      key = scalarText(keyField, f.value[k]);
+      key = ProtoValues.scalarText(keyField, f.value[k]);
     }
     out.writeFieldName(key);
     int v = f.last(valueField.index);
@@ -184,365 +132,13 @@ final class ProtoRows implements RowDecoder {
     }
   }
 
-  private static void writeScalar(JsonGenerator out, FieldPlan field, long v, String path)
-      throws RecordRejected, IOException {
-    switch (field.type) {
-      case INT32:
-      case SFIXED32:
-        checkRange(field, (int) v, path);
-        out.writeNumber((int) v);
-        break;
-      case SINT32:
-        int zz = (int) (v >>> 1) ^ -((int) v & 1);
-        checkRange(field, zz, path);
-        out.writeNumber(zz);
-        break;
-      case UINT32:
-      case FIXED32:
-        out.writeNumber(v & 0xFFFFFFFFL);
-        break;
-      case INT64:
-      case SFIXED64:
-        out.writeNumber(v);
-        break;
-      case SINT64:
-        out.writeNumber((v >>> 1) ^ -(v & 1));
-        break;
-      case UINT64:
-      case FIXED64:
-        if (v >= 0) {
-          out.writeNumber(v);
-        } else {
-          out.writeNumber(new java.math.BigInteger(Long.toUnsignedString(v)));
-        }
-        break;
-      case BOOL:
-        out.writeBoolean(v != 0);
-        break;
-      case FLOAT:
-        float fl = Float.intBitsToFloat((int) v);
-        if (Float.isFinite(fl)) {
-          out.writeNumber(fl);
-        } else {
-          out.writeString(Float.toString(fl));
-        }
-        break;
-      case DOUBLE:
-        double d = Double.longBitsToDouble(v);
-        if (Double.isFinite(d)) {
-          out.writeNumber(d);
-        } else {
-          out.writeString(Double.toString(d));
-        }
-        break;
-      case ENUM:
-        out.writeString(scalarText(field, v));
-        break;
-      default:
-        throw new RecordRejected("field '" + path + "' has type " + field.type + ", which is not a scalar");
-    }
-  }
-
-  /** A map key's text: protobuf JSON writes map keys as strings. */
-  private static String scalarText(FieldPlan field, long v) {
-    switch (field.type) {
-      case SINT32:
-        return Integer.toString((int) (v >>> 1) ^ -((int) v & 1));
-      case SINT64:
-        return Long.toString((v >>> 1) ^ -(v & 1));
-      case UINT32:
-      case FIXED32:
-        return Long.toString(v & 0xFFFFFFFFL);
-      case UINT64:
-      case FIXED64:
-        return Long.toUnsignedString(v);
-      case BOOL:
-        return Boolean.toString(v != 0);
-      case ENUM:
-        EnumValueDescriptor value = field.descriptor.getEnumType().findValueByNumber((int) v);
-        return value == null ? Integer.toString((int) v) : value.getName();
-      case INT32:
-      case SFIXED32:
-        return Integer.toString((int) v);
-      default:
-        return Long.toString(v);
-    }
-  }
-
-  private static void writeBytesValue(JsonGenerator out, FieldPlan field, byte[] buf, int start, int length, String path)
-      throws RecordRejected, IOException {
-    if (field.type == FieldDescriptor.Type.BYTES) {
-      out.writeBinary(buf, start, length);
-    } else if (field.column instanceof DecimalOf decimal) {
-      out.writeString(DecimalCheck.checked(utf8(buf, start, length, path), decimal, path));
-    } else if (isAscii(buf, start, length)) {
-      out.writeUTF8String(buf, start, length);
-    } else {
-      out.writeString(utf8(buf, start, length, path));
-    }
-  }
-
-  private static boolean isAscii(byte[] buf, int start, int length) {
-    for (int i = start, end = start + length; i < end; i++) {
-      if (buf[i] < 0) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static String utf8(byte[] buf, int start, int length, String path) throws RecordRejected {
-    try {
-      return StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(buf, start, length))
-          .toString();
-    } catch (CharacterCodingException e) {
-      throw new RecordRejected("field '" + path + "' is not valid UTF-8");
-    }
-  }
-
-  private static void checkRange(FieldPlan field, int value, String path) throws RecordRejected {
-    if (field.column == Primitive.TINYINT && (value < Byte.MIN_VALUE || value > Byte.MAX_VALUE)) {
-      throw new RecordRejected("field '" + path + "' value " + value + " is out of range for TINYINT");
-    }
-    if (field.column == Primitive.SMALLINT && (value < Short.MIN_VALUE || value > Short.MAX_VALUE)) {
-      throw new RecordRejected("field '" + path + "' value " + value + " is out of range for SMALLINT");
-    }
-  }
-
-  private Frame frame(int depth) {
+  private TagFrame frame(int depth) {
     if (depth >= frames.length) {
       frames = Arrays.copyOf(frames, depth * 2);
     }
     if (frames[depth] == null) {
-      frames[depth] = new Frame();
+      frames[depth] = new TagFrame();
     }
     return frames[depth];
-  }
-
-  /** Thrown while reading past the end of a message; turned into a RecordRejected by the caller. */
-  private static final class Truncated extends Exception {
-    private static final Truncated INSTANCE = new Truncated();
-
-    private Truncated() {
-      super(null, null, false, false);
-    }
-  }
-
-  private static void check(boolean ok) throws Truncated {
-    if (!ok) {
-      throw Truncated.INSTANCE;
-    }
-  }
-
-  /** A position in a byte range of wire format. */
-  private static final class Reader {
-    byte[] buf;
-    int pos;
-    int end;
-
-    Reader over(byte[] buf, int start, int end) {
-      this.buf = buf;
-      this.pos = start;
-      this.end = end;
-      return this;
-    }
-
-    boolean more() {
-      return pos < end;
-    }
-
-    long varint() throws Truncated {
-      long result = 0;
-      for (int shift = 0; shift < 64; shift += 7) {
-        check(pos < end);
-        byte b = buf[pos++];
-        result |= (long) (b & 0x7F) << shift;
-        if (b >= 0) {
-          return result;
-        }
-      }
-      throw Truncated.INSTANCE;
-    }
-
-    long fixed64() throws Truncated {
-      check(pos + 8 <= end);
-      long v = 0;
-      for (int i = 7; i >= 0; i--) {
-        v = v << 8 | (buf[pos + i] & 0xFFL);
-      }
-      pos += 8;
-      return v;
-    }
-
-    long fixed32() throws Truncated {
-      check(pos + 4 <= end);
-      long v = (buf[pos] & 0xFFL) | (buf[pos + 1] & 0xFFL) << 8 | (buf[pos + 2] & 0xFFL) << 16
-          | (buf[pos + 3] & 0xFFL) << 24;
-      pos += 4;
-      return v;
-    }
-
-    /** Skips a length-delimited payload, returning its length. */
-    int skip(long length) throws Truncated {
-      check(length >= 0 && length <= end - pos);
-      pos += (int) length;
-      return (int) length;
-    }
-  }
-
-  /** The tags of one message as read: per occurrence its field, wire type and value or slice. */
-  private static final class Frame {
-    final Reader reader = new Reader();
-    int count;
-    int[] field = new int[16];
-    int[] wireType = new int[16];
-    long[] value = new long[16];
-    int[] start = new int[16];
-    int[] length = new int[16];
-    void reset() {
-      count = 0;
-    }
-
-    int add(int fieldIndex, int wire) {
-      if (count == field.length) {
-        int n = count * 2;
-        field = Arrays.copyOf(field, n);
-        wireType = Arrays.copyOf(wireType, n);
-        value = Arrays.copyOf(value, n);
-        start = Arrays.copyOf(start, n);
-        length = Arrays.copyOf(length, n);
-      }
-      field[count] = fieldIndex;
-      wireType[count] = wire;
-      return count++;
-    }
-
-    int first(int fieldIndex) {
-      return next(-1, fieldIndex);
-    }
-
-    int next(int after, int fieldIndex) {
-      for (int i = after + 1; i < count; i++) {
-        if (field[i] == fieldIndex) {
-          return i;
-        }
-      }
-      return -1;
-    }
-
-    /** The last occurrence: for a singular field, the last value wins, as in protobuf. */
-    int last(int fieldIndex) {
-      for (int i = count - 1; i >= 0; i--) {
-        if (field[i] == fieldIndex) {
-          return i;
-        }
-      }
-      return -1;
-    }
-  }
-
-  /** A message type compiled for decoding: its fields by number and in declaration order. */
-  private static final class MessagePlan {
-    final String name;
-    final FieldPlan[] fields;
-    private final FieldPlan[] byNumber;
-    private final Map<Integer, FieldPlan> sparse = new HashMap<>();
-
-    MessagePlan(Descriptor d, StructOf columns, Map<Descriptor, MessagePlan> done) {
-      this.name = d.getName();
-      done.put(d, this);
-      fields = new FieldPlan[d.getFields().size()];
-      int max = 0;
-      for (FieldDescriptor fd : d.getFields()) {
-        max = Math.max(max, fd.getNumber());
-      }
-      byNumber = new FieldPlan[Math.min(max, 1024) + 1];
-      for (int i = 0; i < fields.length; i++) {
-        FieldDescriptor fd = d.getFields().get(i);
-        Column column = columns == null ? null : columns.field(fd.getName());
-        FieldPlan plan = new FieldPlan(fd, i, column == null ? null : column.type(), done);
-        fields[i] = plan;
-        if (fd.getNumber() < byNumber.length) {
-          byNumber[fd.getNumber()] = plan;
-        } else {
-          sparse.put(fd.getNumber(), plan);
-        }
-      }
-    }
-
-    FieldPlan field(int number) {
-      return number >= 0 && number < byNumber.length ? byNumber[number] : sparse.get(number);
-    }
-  }
-
-  /** One field: how it is read, how it is named in JSON, and the column it lands in. */
-  private static final class FieldPlan {
-    final FieldDescriptor descriptor;
-    final int index;
-    final String name;
-    final SerializedString jsonName;
-    final FieldDescriptor.Type type;
-    final FieldDescriptor.JavaType kind;
-    final boolean repeated;
-    final boolean map;
-    final boolean required;
-    final boolean packable;
-    final int wireType;
-    /** The element's column type, for range checks (null when the table has none for it). */
-    final ColumnType column;
-    final MessagePlan message;
-
-    FieldPlan(FieldDescriptor fd, int index, ColumnType columnType, Map<Descriptor, MessagePlan> done) {
-      this.descriptor = fd;
-      this.index = index;
-      this.name = fd.getName();
-      this.jsonName = new SerializedString(fd.getName());
-      this.type = fd.getType();
-      this.kind = fd.getJavaType();
-      this.repeated = fd.isRepeated();
-      this.map = fd.isMapField();
-      this.required = fd.isRequired();
-      this.packable = fd.isRepeated() && fd.isPackable();
-      this.wireType = wireTypeOf(fd.getType());
-      ColumnType element = columnType instanceof ArrayOf array ? array.element() : columnType;
-      this.column = element;
-      if (kind == FieldDescriptor.JavaType.MESSAGE) {
-        Descriptor nested = fd.getMessageType();
-        MessagePlan known = done.get(nested);
-        StructOf nestedColumns = element instanceof StructOf s ? s
-            : columnType instanceof MapOf m ? mapEntryColumns(m) : null;
-        this.message = known != null && nestedColumns == null ? known : new MessagePlan(nested, nestedColumns, done);
-      } else {
-        this.message = null;
-      }
-    }
-
-    private static StructOf mapEntryColumns(MapOf map) {
-      return new StructOf(java.util.List.of(new Column("key", map.key(), true), new Column("value", map.value(), true)));
-    }
-
-    private static int wireTypeOf(FieldDescriptor.Type type) {
-      switch (type) {
-        case DOUBLE:
-        case FIXED64:
-        case SFIXED64:
-          return FIXED64;
-        case FLOAT:
-        case FIXED32:
-        case SFIXED32:
-          return FIXED32;
-        case STRING:
-        case BYTES:
-        case MESSAGE:
-          return LENGTH_DELIMITED;
-        case GROUP:
-          return 3;
-        default:
-          return VARINT;
-      }
-    }
   }
 }

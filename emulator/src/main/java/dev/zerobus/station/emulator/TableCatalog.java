@@ -17,13 +17,18 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The emulator's tables: the declared ones, and (unless strict) the ones streams create by writing
  * to them, at most {@code maxTables} in all. Tables persist in the data directory across restarts:
- * {@code <name>.jsonl} holds the rows and {@code <name>.schema.sql} the columns.
+ * {@code <name>.jsonl} holds the rows and {@code <name>.schema.sql} the columns ({@link SchemaFile}).
+ * Opening a stream and altering a table's columns take the catalog's lock, so a stream is checked
+ * against the columns of one moment and keeps them.
  */
 final class TableCatalog implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(TableCatalog.class);
   /**
    * Unity Catalog three-part names; Zerobus takes ASCII letters, digits and underscores. A name
    * becomes a file name in the data directory, so nothing else (no dots alone, no slashes) passes.
@@ -82,13 +87,19 @@ final class TableCatalog implements AutoCloseable {
   }
 
   /**
+   * A table opened for a stream, with the columns the stream was checked against (null for a
+   * schemaless table): the stream keeps them, whatever later changes make of the table's.
+   */
+  record Opened(LandedTable table, TableSchema columns) {}
+
+  /**
    * Opens a table for a new stream, creating it if allowed.
    *
    * @param descriptor the stream's message type, or null for a JSON stream
    * @throws StatusException INVALID_ARGUMENT for a bad name or a descriptor that does not fit,
    *     NOT_FOUND for an unknown table in strict mode or one that would exceed the table limit
    */
-  synchronized LandedTable open(String tableName, Descriptor descriptor) throws StatusException {
+  synchronized Opened open(String tableName, Descriptor descriptor) throws StatusException {
     String name;
     try {
       name = checkedName(tableName);
@@ -115,11 +126,11 @@ final class TableCatalog implements AutoCloseable {
       }
       table = new LandedTable(name, descriptor == null ? null : TableSchema.fromDescriptor(descriptor), false, dataDir, fsync);
       tables.put(name, table);
-      return table;
+      return new Opened(table, table.schema());
     }
     if (descriptor != null) {
       if (table.schema() == null) {
-        table.adoptSchema(TableSchema.fromDescriptor(descriptor));
+        table.setSchema(TableSchema.fromDescriptor(descriptor));
       } else {
         String mismatch = table.schema().mismatch(name, descriptor);
         if (mismatch != null) {
@@ -127,7 +138,30 @@ final class TableCatalog implements AutoCloseable {
         }
       }
     }
-    return table;
+    return new Opened(table, table.schema());
+  }
+
+  /**
+   * Changes a table's columns, as ALTER TABLE does, and saves them: streams opened from now on are
+   * checked against the new columns; streams already open keep theirs.
+   *
+   * @return the columns after the change, or null when there is no such table
+   * @throws ColumnChange.Conflict when the change does not fit the table's columns, or the table has
+   *     none yet (a JSON stream created it)
+   */
+  synchronized TableSchema alter(String tableName, ColumnChange change) throws ColumnChange.Conflict {
+    LandedTable table = tables.get(normalize(tableName));
+    if (table == null) {
+      return null;
+    }
+    if (table.schema() == null) {
+      throw new ColumnChange.Conflict("table " + table.name() + " has no columns yet: a JSON stream created it and"
+          + " it takes any object until a stream with a descriptor gives it columns");
+    }
+    TableSchema after = change.applyTo(table.name(), table.schema());
+    table.setSchema(after);
+    log.info("table {}: {}; columns now {}", table.name(), change.sql(), after.sql());
+    return after;
   }
 
   synchronized LandedTable table(String tableName) {
@@ -138,11 +172,12 @@ final class TableCatalog implements AutoCloseable {
     return new ArrayList<>(tables.values());
   }
 
-  /** Empties every table and forgets the ones streams created. */
+  /** Empties every table, gives declared ones their declared columns again, and forgets the ones streams created. */
   synchronized void reset() throws IOException, InterruptedException {
     for (LandedTable t : new ArrayList<>(tables.values())) {
       if (t.declared()) {
         t.truncate();
+        t.setSchema(t.declaredSchema());
       } else {
         t.deleteFiles();
         tables.remove(t.name());
@@ -167,8 +202,7 @@ final class TableCatalog implements AutoCloseable {
           if (declaredNames.contains(name) || !TABLE_NAME.matcher(name).matches() || !name.equals(normalize(name))) {
             continue;
           }
-          Path schemaFile = dataDir.resolve(name + ".schema.sql");
-          out.put(name, Files.exists(schemaFile) ? TableSchema.parse(Files.readString(schemaFile).trim()) : null);
+          out.put(name, new SchemaFile(dataDir, name).read());
         }
       }
     } catch (IOException e) {

@@ -1,28 +1,19 @@
 package dev.zerobus.station.emulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpServer;
-import io.grpc.Server;
-import io.grpc.ServerInterceptors;
-import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,26 +51,20 @@ public final class ZerobusEmulator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ZerobusEmulator.class);
 
   private final Builder settings;
-  private final Path dataDir;
-  /** A data directory the emulator made itself, deleted on close. */
-  private final boolean temporaryDataDir;
+  private final DataDir dataDir;
   private final TokenIssuer tokens;
   private final Faults faults;
   private final TableCatalog catalog;
   private final ScheduledExecutorService scheduler;
   private final ZerobusService service;
-  private final HttpServer workspace;
-  private final HttpServer admin;
-  private final int grpcPort;
-  private Server grpc;
+  private final EmulatorServers servers;
 
   private ZerobusEmulator(Builder b) throws IOException {
     this.settings = b;
-    this.temporaryDataDir = b.dataDir == null;
-    this.dataDir = b.dataDir != null ? b.dataDir : Files.createTempDirectory("zerobus-emulator");
+    this.dataDir = DataDir.of(b.dataDir);
     this.tokens = new TokenIssuer(b.clientId, b.clientSecret, b.tokenTtl, Clock.systemUTC());
     // First: a refused start (too many tables) leaves no thread behind.
-    this.catalog = new TableCatalog(dataDir, b.declaredTables, b.strict, b.fsync, b.maxTables);
+    this.catalog = new TableCatalog(dataDir.path(), b.declaredTables, b.strict, b.fsync, b.maxTables);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "emulator-scheduler");
       t.setDaemon(true);
@@ -90,24 +75,18 @@ public final class ZerobusEmulator implements AutoCloseable {
     this.service = new ZerobusService(catalog, faults, scheduler, b.discard);
     serviceRef[0] = service;
     boolean started = false;
-    HttpServer ws = null;
-    HttpServer adm = null;
     try {
-      this.grpc = grpcServer(b.grpcPort).start();
-      this.grpcPort = grpc.getPort();
-      ws = HttpJson.start(b.host, b.workspacePort, "emulator-workspace",
-          Map.of("/", new TokenEndpoint(tokens, faults), CatalogApi.PATH, new CatalogApi(tokens, catalog)));
-      adm = b.adminPort < 0 ? null : HttpJson.start(b.host, b.adminPort, "emulator-admin", Map.of("/", new AdminApi(this)));
+      this.servers = new EmulatorServers(b, service, tokens,
+          Map.of("/", new TokenEndpoint(tokens, faults), CatalogApi.PATH, new CatalogApi(tokens, catalog)),
+          new AdminApi(this));
       started = true;
     } finally {
-      this.workspace = ws;
-      this.admin = adm;
       if (!started) {
         close();
       }
     }
     if (reachableBeyondLoopback(b.host)) {
-      String adminApi = admin == null ? "" : "the admin API (port " + adminPort() + ") has no authentication (anyone"
+      String adminApi = adminPort() < 0 ? "" : "the admin API (port " + adminPort() + ") has no authentication (anyone"
           + " who reaches it can read and reset tables and inject faults) and ";
       log.warn("listening on {}, beyond loopback: {}the token endpoint (port {}) has none beyond one configured client"
           + " id and secret; {}", b.host, adminApi, workspacePort(), NOT_FOR_PRODUCTION);
@@ -129,29 +108,29 @@ public final class ZerobusEmulator implements AutoCloseable {
 
   /** The Zerobus endpoint to give the SDK ({@code new ZerobusSdk(zerobusEndpoint(), workspaceUrl())}). */
   public String zerobusEndpoint() {
-    return "http://" + settings.host + ":" + grpcPort;
+    return "http://" + settings.host + ":" + grpcPort();
   }
 
   /** The workspace (Unity Catalog) URL the SDK fetches tokens from. */
   public String workspaceUrl() {
-    return "http://" + settings.host + ":" + workspace.getAddress().getPort();
+    return "http://" + settings.host + ":" + workspacePort();
   }
 
   /** The admin API's base URL, or null when it is off. */
   public String adminUrl() {
-    return admin == null ? null : "http://" + settings.host + ":" + admin.getAddress().getPort();
+    return adminPort() < 0 ? null : "http://" + settings.host + ":" + adminPort();
   }
 
   public int grpcPort() {
-    return grpcPort;
+    return servers.grpcPort();
   }
 
   public int workspacePort() {
-    return workspace.getAddress().getPort();
+    return servers.workspacePort();
   }
 
   public int adminPort() {
-    return admin == null ? -1 : admin.getAddress().getPort();
+    return servers.adminPort();
   }
 
   public String clientId() {
@@ -163,7 +142,7 @@ public final class ZerobusEmulator implements AutoCloseable {
   }
 
   public Path dataDir() {
-    return dataDir;
+    return dataDir.path();
   }
 
   /** How many tables may exist at once, declared ones included. */
@@ -262,18 +241,7 @@ public final class ZerobusEmulator implements AutoCloseable {
    * {@code downtime}, and starts again on the same port. Landed rows and tokens survive.
    */
   public synchronized void restart(Duration downtime) {
-    grpc.shutdownNow();
-    service.abortAll(Status.UNAVAILABLE.withDescription("emulator restarting"));
-    try {
-      grpc.awaitTermination(10, TimeUnit.SECONDS);
-      Thread.sleep(downtime.toMillis());
-      grpc = grpcServer(grpcPort).start();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while restarting", e);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen on port " + grpcPort + " again", e);
-    }
+    servers.restart(downtime);
   }
 
   /** Empties all tables, forgets the undeclared ones and clears every fault. */
@@ -308,46 +276,22 @@ public final class ZerobusEmulator implements AutoCloseable {
 
   @Override
   public synchronized void close() {
-    if (grpc != null) {
-      grpc.shutdownNow();
-      try {
-        grpc.awaitTermination(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    if (servers != null) { // null when they failed to start
+      servers.close();
     }
-    HttpJson.stop(workspace);
-    HttpJson.stop(admin);
     scheduler.shutdownNow();
     catalog.close();
-    if (temporaryDataDir) {
-      try (var files = Files.list(dataDir)) {
-        for (Path f : (Iterable<Path>) files::iterator) {
-          Files.deleteIfExists(f);
-        }
-        Files.deleteIfExists(dataDir);
-      } catch (IOException e) {
-        // a temporary directory left behind is harmless
-      }
-    }
-  }
-
-  private Server grpcServer(int port) {
-    return NettyServerBuilder.forAddress(new InetSocketAddress(settings.host, port))
-        .addService(ServerInterceptors.intercept(service, new CallGate(tokens)))
-        .maxInboundMessageSize(settings.maxMessageBytes)
-        // Handle messages on the transport thread: our handlers never wait on the network, and a
-        // hop to an executor per message costs more than the work itself for single records.
-        .directExecutor()
-        .build();
+    dataDir.deleteIfTemporary();
   }
 
   /** Emulator settings; every port defaults to 0 (any free port). */
   public static final class Builder {
-    private String host = "127.0.0.1";
-    private int grpcPort;
-    private int workspacePort;
-    private int adminPort;
+    // How to listen: read by EmulatorServers too (package-private), also when it restarts the gRPC server.
+    String host = "127.0.0.1";
+    int grpcPort;
+    int workspacePort;
+    int adminPort;
+    int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
     private Path dataDir;
     private String clientId = DEFAULT_CLIENT_ID;
     private String clientSecret = DEFAULT_CLIENT_SECRET;
@@ -355,7 +299,6 @@ public final class ZerobusEmulator implements AutoCloseable {
     private boolean strict;
     private boolean fsync;
     private boolean discard;
-    private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
     private int maxTables = DEFAULT_MAX_TABLES;
     private final Map<String, TableSchema> declaredTables = new LinkedHashMap<>();
 
@@ -462,34 +405,7 @@ public final class ZerobusEmulator implements AutoCloseable {
      * (a value may also be {@code {"columns": "..."}}).
      */
     public Builder config(Path file) throws IOException {
-      JsonNode root;
-      try {
-        root = HttpJson.MAPPER.readTree(file.toFile());
-      } catch (com.fasterxml.jackson.core.JsonProcessingException notJson) {
-        throw new IllegalArgumentException(file + ": not JSON: " + notJson.getOriginalMessage(), notJson);
-      }
-      JsonNode tables = root.path("tables");
-      if (!tables.isObject()) {
-        throw new IllegalArgumentException(file + ": expected {\"tables\": {\"catalog.schema.table\": \"col TYPE, ...\"}}");
-      }
-      for (Iterator<Map.Entry<String, JsonNode>> it = tables.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        try {
-          TableCatalog.checkedName(e.getKey());
-        } catch (IllegalArgumentException bad) {
-          throw new IllegalArgumentException(file + ": " + bad.getMessage(), bad);
-        }
-        JsonNode v = e.getValue();
-        String columns = v.isTextual() ? v.asText() : v.path("columns").asText(null);
-        if (columns == null) {
-          throw new IllegalArgumentException(file + ": table " + e.getKey() + " needs a column list");
-        }
-        try {
-          table(e.getKey(), columns);
-        } catch (IllegalArgumentException bad) {
-          throw new IllegalArgumentException(file + ": table " + e.getKey() + ": " + bad.getMessage(), bad);
-        }
-      }
+      TablesConfig.read(file, this::table);
       return this;
     }
 

@@ -112,6 +112,12 @@ class DeclaredTableNamesTest {
             HttpResponse.BodyHandlers.ofString());
         assertEquals(404, answer.statusCode(), path + ": " + answer.body());
       }
+      for (String path : List.of("/tables/..%2F..%2Fx/columns", "/tables/../../x/columns")) {
+        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(emulator.adminUrl() + path))
+            .POST(HttpRequest.BodyPublishers.ofString("{\"add\": \"b STRING\"}")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, answer.statusCode(), path + ": " + answer.body());
+      }
       // Faults keep the table name as a key only: they are accepted, and name no file.
       Map<String, String> faults = Map.of(
           "drop-stream", "{\"table\": \"../../x\", \"after_records\": 1}",

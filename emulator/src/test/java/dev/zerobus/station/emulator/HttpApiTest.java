@@ -149,6 +149,7 @@ class HttpApiTest {
     assertEquals(emulator.zerobusEndpoint(), index.get("zerobus_endpoint").asText());
     assertTrue(index.get("routes").toString().contains("POST /faults/close-signal"));
     assertTrue(index.get("routes").toString().contains("POST /faults/reject-records"));
+    assertTrue(index.get("routes").toString().contains("POST /tables/{table}/columns"));
     assertEquals(404, send("GET", "/nowhere", null).statusCode());
   }
 

@@ -3,12 +3,13 @@ package dev.zerobus.station.bridge;
 import dev.zerobus.station.core.config.Credentials;
 import dev.zerobus.station.core.config.DatabricksSettings;
 import dev.zerobus.station.core.config.Env;
-import dev.zerobus.station.core.config.StartupChecks;
 import dev.zerobus.station.core.config.Settings;
+import dev.zerobus.station.core.config.StartupChecks;
 import dev.zerobus.station.core.config.StationConfig;
 import dev.zerobus.station.core.delivery.StreamManager;
 import dev.zerobus.station.core.errors.ConfigException;
 import dev.zerobus.station.core.sdk.SdkZerobusClient;
+import dev.zerobus.station.core.table.SchemaRefresh;
 import dev.zerobus.station.core.table.TableRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -240,7 +241,8 @@ public final class BridgeMain implements Callable<Integer> {
           throw e;
         }
       }
-      BridgeServer server = new BridgeServer(registry, manager, settings).start();
+      BridgeServer server = new BridgeServer(registry, manager, settings,
+          SchemaRefresh.start(registry, shared.catalogRefresh())).start();
       CountDownLatch stopped = new CountDownLatch(1);
       LocalEmulator localEmulator = emulator;
       ShutdownWatchdog watchdog = new ShutdownWatchdog(settings.shutdownTimeout().plus(SHUTDOWN_GRACE));

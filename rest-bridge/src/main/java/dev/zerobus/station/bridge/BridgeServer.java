@@ -1,6 +1,7 @@
 package dev.zerobus.station.bridge;
 
 import dev.zerobus.station.core.delivery.StreamManager;
+import dev.zerobus.station.core.table.SchemaRefresh;
 import dev.zerobus.station.core.table.TableRegistry;
 import io.undertow.Handlers;
 import io.undertow.UndertowOptions;
@@ -48,19 +49,23 @@ public final class BridgeServer implements AutoCloseable {
   private final Listener listener;
   private final HttpHandler root;
   private final BodyBudget bodyBudget;
+  private final SchemaRefresh refresh;
 
+  /** A server whose tables' columns are read again only when records carry fields the tables do not know. */
   public BridgeServer(TableRegistry registry, StreamManager manager, BridgeSettings settings) {
+    this(registry, manager, settings, SchemaRefresh.start(registry, Duration.ZERO));
+  }
+
+  /** @param refresh follows the tables' columns in Unity Catalog; closed with the server */
+  public BridgeServer(TableRegistry registry, StreamManager manager, BridgeSettings settings, SchemaRefresh refresh) {
     this.manager = manager;
+    this.refresh = refresh;
     this.settings = settings;
     String version = version();
     this.metrics = new BridgeMetrics(manager, version);
     Tables tables = new Tables(registry, settings.auth());
     StatusHandlers status = new StatusHandlers(tables, manager, settings, metrics, version);
-    boolean strictFields = registry.tables().stream().noneMatch(t -> t.encoder().options().ignoreUnknownFields());
-    byte[] openApi = openApi(registry.tables(), version, settings.auth() != null, strictFields);
-    // With tokens on, a caller without one sees the routes but not the tables' names and columns.
-    byte[] publicOpenApi = settings.auth() == null ? openApi
-        : openApi(java.util.List.of(), version, true, strictFields);
+    OpenApiDocument openApi = new OpenApiDocument(registry, version, settings.auth() != null);
     EdgeSettings limits = settings.edge();
     this.bodyBudget = new BodyBudget(limits.maxInflightBodyBytes());
     this.listener = new Listener(limits.maxConnections());
@@ -73,11 +78,11 @@ public final class BridgeServer implements AutoCloseable {
         .add(Methods.HEAD, "/health/{table}", named("table_health", status::tableHealth))
         .get("/ready", named("ready", status::ready))
         .add(Methods.HEAD, "/ready", named("ready", status::ready))
-        .post("/ingest/{table}", named("ingest", new IngestHandler(tables, manager, settings, metrics, bodyBudget)))
+        .post("/ingest/{table}", named("ingest", new IngestHandler(tables, manager, settings, metrics, bodyBudget, refresh)))
         .post("/flush/{table}", named("flush", status::flush))
         .get("/metrics", named("metrics", status::metrics))
         .get("/openapi.json", named("openapi", exchange -> send(exchange, "application/json",
-            tables.authenticated(exchange) ? openApi : publicOpenApi)))
+            openApi.bytes(tables.authenticated(exchange)))))
         .get("/docs", named("docs", exchange -> send(exchange, "text/html; charset=utf-8", docsPage())))
         .setFallbackHandler(exchange -> Json.error(exchange, 404,
             "No route for " + exchange.getRequestMethod() + " " + Json.clip(exchange.getRequestPath())
@@ -102,16 +107,6 @@ public final class BridgeServer implements AutoCloseable {
           limits.accessLog() == EdgeSettings.AccessLog.COMMON ? COMMON : COMBINED, getClass().getClassLoader());
     }
     this.root = handler;
-  }
-
-  private static byte[] openApi(java.util.Collection<dev.zerobus.station.core.table.TableDefinition> tables, String version,
-      boolean auth, boolean strictFields) {
-    try {
-      return Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(
-          OpenApi.document(tables, version, auth, strictFields));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   /** Whether the address is this machine's loopback only (a name is looked up once, at start). */
@@ -169,6 +164,7 @@ public final class BridgeServer implements AutoCloseable {
       return;
     }
     long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
+    refresh.close();
     try {
       if (!edge.awaitIdle(deadline)) {
         log.warn("shutdown: {} request(s) still in flight after {} s", edge.inFlight(),

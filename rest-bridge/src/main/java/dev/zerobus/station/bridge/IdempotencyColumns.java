@@ -10,10 +10,11 @@ import dev.zerobus.station.core.table.TableRegistry;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HttpString;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.LoggerFactory;
 
 /**
  * The idempotency aid: in tables that have the columns, each record gets the request's id
@@ -26,17 +27,39 @@ final class IdempotencyColumns {
   static final HttpString IDEMPOTENCY_KEY = HttpString.tryFromString("Idempotency-Key");
   static final int MAX_KEY_LENGTH = 255;
 
-  /** Per table key: the columns it has (null entries for the ones it lacks); tables with neither are absent. */
-  private final Map<String, String[]> columns = new HashMap<>();
+  private final EdgeSettings edge;
+  /** Per table key: the columns its schema version has (either may be null). */
+  private final Map<String, Columns> columns = new ConcurrentHashMap<>();
 
+  private record Columns(int schemaVersion, String id, String index) {}
+
+  /** @throws ConfigException for a table whose column of one of these names has a type that cannot hold it */
   IdempotencyColumns(TableRegistry registry, EdgeSettings edge) {
+    this.edge = edge;
     for (TableDefinition t : registry.tables()) {
-      String id = column(t, edge.requestIdColumn(), JavaType.STRING, "a STRING");
-      String index = column(t, edge.recordIndexColumn(), null, "an INT or BIGINT");
-      if (id != null || index != null) {
-        columns.put(t.key(), new String[] {id, index});
-      }
+      columns.put(t.key(), columnsOf(t));
     }
+  }
+
+  private Columns columnsOf(TableDefinition t) {
+    return new Columns(t.schemaVersion(), column(t, edge.requestIdColumn(), JavaType.STRING, "a STRING"),
+        column(t, edge.recordIndexColumn(), null, "an INT or BIGINT"));
+  }
+
+  /** The columns of the table's schema version: looked at again when columns were added while running. */
+  private Columns columns(TableDefinition t) {
+    Columns c = columns.get(t.key());
+    if (c.schemaVersion() == t.schemaVersion()) {
+      return c;
+    }
+    try {
+      c = columnsOf(t);
+    } catch (ConfigException e) {
+      LoggerFactory.getLogger(IdempotencyColumns.class).warn("{}; not filled", e.getMessage());
+      c = new Columns(t.schemaVersion(), null, null);
+    }
+    columns.put(t.key(), c);
+    return c;
   }
 
   /** The request id to write, or null after answering 400 for an Idempotency-Key that is too long. */
@@ -55,19 +78,19 @@ final class IdempotencyColumns {
 
   /** The batch's records, with the columns filled in if the table has them. */
   List<byte[]> fill(TableDefinition table, Batch batch, String requestId) throws EncodeException {
-    String[] cols = columns.get(table.key());
-    if (cols == null) {
+    Columns cols = columns(table);
+    if (cols.id() == null && cols.index() == null) {
       return batch.records();
     }
     List<byte[]> out = new ArrayList<>(batch.records().size());
     for (int i = 0; i < batch.records().size(); i++) {
       byte[] record = batch.records().get(i);
       Map<String, Object> extra = new LinkedHashMap<>();
-      if (cols[0] != null) {
-        extra.put(cols[0], requestId);
+      if (cols.id() != null) {
+        extra.put(cols.id(), requestId);
       }
-      if (cols[1] != null) {
-        extra.put(cols[1], batch.position(i));
+      if (cols.index() != null) {
+        extra.put(cols.index(), batch.position(i));
       }
       byte[] tail = table.encoder().encodeFields(extra);
       byte[] joined = new byte[record.length + tail.length];

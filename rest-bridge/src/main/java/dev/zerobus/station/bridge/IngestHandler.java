@@ -7,6 +7,7 @@ import dev.zerobus.station.core.delivery.StreamManager;
 import dev.zerobus.station.core.encode.RecordEncoder.Batch;
 import dev.zerobus.station.core.encode.RecordEncoder.BatchFormat;
 import dev.zerobus.station.core.errors.EncodeException;
+import dev.zerobus.station.core.table.SchemaRefresh;
 import dev.zerobus.station.core.table.TableDefinition;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -40,9 +41,11 @@ final class IngestHandler implements HttpHandler {
   private final BridgeMetrics metrics;
   private final IdempotencyColumns idempotency;
   private final BodyReader bodies;
+  private final SchemaRefresh refresh;
 
   IngestHandler(Tables tables, StreamManager manager, BridgeSettings settings, BridgeMetrics metrics,
-      BodyBudget budget) {
+      BodyBudget budget, SchemaRefresh refresh) {
+    this.refresh = refresh;
     this.bodies = new BodyReader(settings.maxBodyBytes(), settings.edge().bodyReadTimeout(), budget);
     this.idempotency = new IdempotencyColumns(tables.registry(), settings.edge());
     this.tables = tables;
@@ -75,26 +78,42 @@ final class IngestHandler implements HttpHandler {
     }
     long started = System.nanoTime();
     bodies.read(exchange, table.key(), (ex, body) -> {
+      Request request = new Request(ex, body, format, waitForAck, partial, started);
       if (body.bytes().length > INLINE_ENCODE_BYTES && ex.isInIoThread()) {
-        ex.dispatch(() -> ingest(ex, table, body, format, waitForAck, partial, started));
+        ex.dispatch(() -> ingest(request, table, false));
       } else {
-        ingest(ex, table, body, format, waitForAck, partial, started);
+        ingest(request, table, false);
       }
     });
   }
 
-  private void ingest(HttpServerExchange exchange, TableDefinition table, BodyReader.Body body, BatchFormat format,
-      boolean waitForAck, boolean acceptPartial, long started) {
+  /** A request whose body was read: what encoding it needs, and, if the table's columns are read again, again. */
+  private record Request(HttpServerExchange exchange, BodyReader.Body body, BatchFormat format, boolean waitForAck,
+      boolean acceptPartial, long started) {}
+
+  /** @param reread whether the table's columns were read again for this request already */
+  private void ingest(Request request, TableDefinition table, boolean reread) {
+    HttpServerExchange exchange = request.exchange();
+    boolean waitForAck = request.waitForAck();
+    long started = request.started();
     Batch batch;
     try {
-      batch = table.encoder().encodeBatch(body.bytes(), format);
+      batch = table.encoder().encodeBatch(request.body().bytes(), request.format());
     } catch (EncodeException e) {
+      if (!reread && e.unknownField() && readColumnsAgain(request, table)) {
+        return;
+      }
+      request.body().release();
       metrics.table(table.key()).rejected().inc();
       ErrorAnswers.of(e, Context.submitting(table.key())).send(exchange);
       return;
-    } finally {
-      body.release();
     }
+    if (!reread && !batch.allValid() && batch.rejected().stream().anyMatch(EncodeException::unknownField)
+        && readColumnsAgain(request, table)) {
+      return;
+    }
+    request.body().release();
+    boolean acceptPartial = request.acceptPartial();
     List<Map<String, Object>> rejected = new ArrayList<>();
     batch.rejected().forEach(e -> rejected.add(rejection(e)));
     if (!batch.allValid()) {
@@ -126,6 +145,29 @@ final class IngestHandler implements HttpHandler {
     Answer answer = new Answer(exchange, table, batch, rejected, waitForAck, ticket);
     // Dispatched so Undertow keeps the exchange open past this call; the answer may come right away.
     exchange.dispatch(SameThreadExecutor.INSTANCE, answer::await);
+  }
+
+  /**
+   * Records with a field the table does not know: columns may have been added to it since they were
+   * read. If a read of the table's columns is due (or under way), the body is encoded again after it,
+   * with the new columns if there are; false when none is, and the answer stands.
+   */
+  private boolean readColumnsAgain(Request request, TableDefinition table) {
+    CompletableFuture<TableDefinition> read = refresh.unknownField(table.key());
+    if (read.isDone() && read.join().schemaVersion() == table.schemaVersion()) {
+      return false;
+    }
+    HttpServerExchange exchange = request.exchange();
+    Runnable again = () -> ingest(request, read.join(), true);
+    if (read.isDone()) {
+      again.run(); // newer columns were read already
+      return true;
+    }
+    // Kept open past this call; encoded again where a body of its size is encoded.
+    exchange.dispatch(SameThreadExecutor.INSTANCE, () -> read.whenComplete((def, never) ->
+        (request.body().bytes().length > INLINE_ENCODE_BYTES ? exchange.getConnection().getWorker() : exchange.getIoThread())
+            .execute(again)));
+    return true;
   }
 
   /**

@@ -68,11 +68,14 @@ final class StatusHandlers {
       if (h.streamActive()) {
         active.add(h.table());
       }
-      if (h.state() == StreamState.FAILED || degraded(h.state())) {
-        failed |= h.state() == StreamState.FAILED;
+      if (h.state() == StreamState.FAILED || degraded(h.state()) || refusing(h)) {
+        failed |= h.state() == StreamState.FAILED || refusing(h);
         Map<String, Object> t = new LinkedHashMap<>();
         t.put("state", h.state().name());
         t.put("last_error", h.lastError());
+        if (refusing(h)) {
+          t.put("schema_change", schemaChange(h.schemaNotice()));
+        }
         failing.put(h.table(), t);
       }
     }
@@ -95,7 +98,8 @@ final class StatusHandlers {
     body.put("table", table.key());
     body.put("table_name", table.tableName());
     body.put("stream_active", h.streamActive());
-    body.put("status", h.state() == StreamState.FAILED ? "unhealthy" : degraded(h.state()) ? "degraded" : "healthy");
+    body.put("status", h.state() == StreamState.FAILED || refusing(h) ? "unhealthy"
+        : degraded(h.state()) ? "degraded" : "healthy");
     body.put("state", h.state().name());
     body.put("opened_at", h.openedAt() == null ? null : h.openedAt().toString());
     body.put("streams_opened", h.streamsOpened());
@@ -106,7 +110,27 @@ final class StatusHandlers {
     body.put("inflight_records", h.inflightRecords());
     body.put("queued_records", h.queuedRecords());
     body.put("last_error", h.lastError());
+    body.put("schema_version", h.schemaVersion());
+    body.put("schema_change", schemaChange(h.schemaNotice()));
     Json.send(exchange, 200, body);
+  }
+
+  /** Refusing records until a restart, over a change in its catalog columns (schema_drift fail). */
+  private static boolean refusing(TableHealth h) {
+    return h.schemaNotice() != null && h.schemaNotice().refusing();
+  }
+
+  /** The last change seen in a table's catalog columns: when, what, and whether it was taken up. */
+  private static Map<String, Object> schemaChange(TableDefinition.SchemaNotice notice) {
+    if (notice == null) {
+      return null;
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("seen_at", notice.at().toString());
+    out.put("change", notice.change());
+    out.put("adopted", notice.adopted());
+    out.put("refusing_records", notice.refusing());
+    return out;
   }
 
   /** Readiness: a token can be fetched and a stream opened for every table (opens them if needed). */

@@ -2,6 +2,7 @@ package dev.zerobus.station.core.config;
 
 import dev.zerobus.station.core.errors.ConfigException;
 import dev.zerobus.station.core.errors.Text;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -25,7 +26,9 @@ public final class Settings {
     /** How records are read: the encoder's options. */
     RECORDS,
     /** How the core uses Zerobus streams. */
-    STREAMS
+    STREAMS,
+    /** How tables' schemas follow Unity Catalog while running. */
+    TABLES
   }
 
   /** The values a setting takes. */
@@ -178,7 +181,13 @@ public final class Settings {
             + " 0 keeps streams open."),
     MAX_OPEN_STREAMS(Section.STREAMS, "max.open.streams", new Range(0, 1_000_000), 0,
         "Streams open at once in this process at most (bridge) or task (connector); at the bound, the stream idle"
-            + " longest is closed to open another, and records wait while every open stream is busy; 0: no bound.");
+            + " longest is closed to open another, and records wait while every open stream is busy; 0: no bound."),
+    CATALOG_REFRESH_SECONDS(Section.TABLES, "catalog.refresh.seconds", new Range(0, 86_400), 300,
+        "How often every table's columns are read again from Unity Catalog while running. A table with no local"
+            + " schema takes columns added to it without a restart (a record with a field the table does not know"
+            + " also prompts a read, at most every 5 s); any other change is logged and shown in its health, and with"
+            + " schema_drift fail its records are refused until a restart. A local schema is kept; changes are only"
+            + " reported. 0: read only when records prompt it.");
 
     private final Section section;
     private final String key;
@@ -288,6 +297,11 @@ public final class Settings {
   /** The stream settings, typed, as the stream manager takes them. */
   public StreamSettings streams() {
     return new StreamSettings(this);
+  }
+
+  /** How often tables' columns are read again from the catalog; zero: only when records prompt it. */
+  public Duration catalogRefresh() {
+    return Duration.ofSeconds(number(Setting.CATALOG_REFRESH_SECONDS));
   }
 
   /** The encoder's options: the one way either face makes them. */

@@ -23,15 +23,21 @@ public final class IngestTicket {
   private final List<RecordsRefusedException.Refusal> refusals = new ArrayList<>();
   private final String table;
   private final long bytes;
+  private final int schemaVersion;
   private volatile boolean handedToStream;
   /** 0: queued, 1: taken by the lane's sender, 2: withdrawn by the caller before that. */
   private final AtomicInteger phase = new AtomicInteger();
 
-  /** @param bytes the records' encoded bytes, counted against the lane's queue limit */
-  IngestTicket(String table, List<byte[]> records, long bytes) {
+  /**
+   * @param bytes the records' encoded bytes, counted against the lane's queue limit
+   * @param schemaVersion the table's schema version when they were submitted, which is at least the
+   *     one they were encoded with: they go only on streams opened with that version or a later one
+   */
+  IngestTicket(String table, List<byte[]> records, long bytes, int schemaVersion) {
     this.table = table;
     this.records = records;
     this.bytes = bytes;
+    this.schemaVersion = schemaVersion;
     this.unsent = new AtomicInteger(records.size());
     this.unresolved = new AtomicInteger(records.size());
   }
@@ -42,6 +48,10 @@ public final class IngestTicket {
 
   long bytes() {
     return bytes;
+  }
+
+  int schemaVersion() {
+    return schemaVersion;
   }
 
   public CompletableFuture<Long> accepted() {

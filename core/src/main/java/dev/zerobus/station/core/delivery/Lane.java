@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +38,7 @@ final class Lane {
   static final Map<StreamState, Set<StreamState>> TRANSITIONS = new EnumMap<>(Map.of(
       IDLE, EnumSet.of(OPENING, CLOSED),
       OPENING, EnumSet.of(OPEN, RECOVERING, FAILED, CLOSED),
-      OPEN, EnumSet.of(RECOVERING, ISOLATING, FAILED, IDLE, CLOSED),
+      OPEN, EnumSet.of(OPENING, RECOVERING, ISOLATING, FAILED, IDLE, CLOSED),
       RECOVERING, EnumSet.of(OPEN, ISOLATING, FAILED, CLOSED),
       ISOLATING, EnumSet.of(OPEN, RECOVERING, FAILED, CLOSED),
       FAILED, EnumSet.of(IDLE, CLOSED),
@@ -47,7 +48,8 @@ final class Lane {
   private static final AtomicInteger ILLEGAL_MOVES = new AtomicInteger();
 
   private final ZerobusClient client;
-  private final TableDefinition table;
+  /** The table as it is now: its schema version moves on when columns are added. */
+  private final Supplier<TableDefinition> table;
   private final StreamSettings settings;
   private final Strand strand;
   private final StreamSlots slots;
@@ -60,6 +62,8 @@ final class Lane {
   private final List<CompletableFuture<Void>> readyWaiters = new ArrayList<>();
   private StreamState state = IDLE;
   private ZerobusClient.Stream stream;
+  /** The schema version of the current stream's descriptor: it takes records of that version or older. */
+  private int streamSchema;
   /** Of the current stream, or of the one being opened; what an older one reports is ignored. */
   private long generation;
   private long replacedGeneration = -1;
@@ -67,17 +71,18 @@ final class Lane {
   private boolean pumpQueued;
   private IngestTicket lastTicket;
 
-  Lane(ZerobusClient client, TableDefinition table, int index, StreamSettings settings, Strand strand, Timers timers,
-      StreamSlots slots) {
+  Lane(ZerobusClient client, Supplier<TableDefinition> table, int index, StreamSettings settings, Strand strand,
+      Timers timers, StreamSlots slots) {
     this.client = client;
     this.table = table;
     this.settings = settings;
     this.strand = strand;
     this.slots = slots;
     Batcher batcher = new Batcher(settings);
-    this.view = new LaneView(table.key() + "#" + index, table.key(), table.tableName(), settings, batcher);
+    TableDefinition def = table.get();
+    this.view = new LaneView(def.key() + "#" + index, def.key(), def.tableName(), settings, batcher);
     this.waiting = new Waiting(batcher, view);
-    this.supervisor = new Supervisor(this, view, settings, table.tableName(), strand, timers, batcher);
+    this.supervisor = new Supervisor(this, view, settings, def.tableName(), strand, timers, batcher);
   }
 
   // --- From callers' threads ------------------------------------------------------------------
@@ -88,7 +93,7 @@ final class Lane {
    * where everything that arrived meanwhile goes out in one call.
    */
   IngestTicket submit(List<byte[]> records) {
-    IngestTicket ticket = view.admit(records);
+    IngestTicket ticket = view.admit(records, table.get());
     if (view.inflightRecords() == 0) {
       strand.run(() -> enqueue(ticket));
     } else {
@@ -163,8 +168,15 @@ final class Lane {
       if (room <= 0) {
         break; // acks make room
       }
-      Call call = waiting.next(room);
-      if (call != null && !sendAll(List.of(call))) {
+      Call call = waiting.next(room, streamSchema);
+      if (call == null) {
+        if (waiting.needsNewerSchema(streamSchema)) {
+          moveToNewerSchema();
+          return;
+        }
+        break; // what waited was withdrawn by its callers
+      }
+      if (!sendAll(List.of(call))) {
         return;
       }
     }
@@ -263,15 +275,36 @@ final class Lane {
 
   // --- Streams ------------------------------------------------------------------------------
 
-  /** The one way a stream goes: closed without waiting, its unacknowledged calls first in line for the next. */
-  void replaceStream() {
+  /**
+   * Records encoded for columns added since this stream opened are next in line. Once every call on
+   * this stream is acknowledged (nothing to replay, so nothing lands twice) it is closed and a stream
+   * with the table's current descriptor opened; records wait meanwhile, in order. Until then, acks
+   * come back here through {@link #pump}.
+   */
+  private void moveToNewerSchema() {
+    if (ledger.hasUnacked()) {
+      return;
+    }
+    dropStream();
+    moveTo(OPENING);
+    log.info("lane {}: columns were added to {}; opening a stream with them", view.name, view.tableName());
+    requestStream();
+  }
+
+  /** Closes the stream without waiting; whatever it reports from now on is ignored. */
+  private void dropStream() {
     if (stream != null) {
       stream.close();
       stream = null;
     }
+    generation++;
+  }
+
+  /** The one way a stream goes: closed without waiting, its unacknowledged calls first in line for the next. */
+  void replaceStream() {
     opening = false;
     replacedGeneration = generation;
-    generation++;
+    dropStream();
     ledger.streamReplaced();
     view.inflight(ledger.inflightRecords());
   }
@@ -288,8 +321,12 @@ final class Lane {
     if (state == IDLE) {
       moveTo(OPENING);
     }
-    client.open(table.tableName(), table.descriptorProto(), new Events(gen))
-        .whenComplete((s, e) -> strand.post(() -> opened(gen, s, e)));
+    TableDefinition def = table.get(); // the latest columns: every record queued or held is of them or older
+    // The client's callbacks are posted to the strand: the SDK's threads run no lane code.
+    ZerobusClient.StreamEvents events = ZerobusClient.StreamEvents.of(offset -> strand.post(() -> onAcked(gen, offset)),
+        failure -> strand.post(() -> supervisor.onFailure(failure, gen)));
+    client.open(def.tableName(), def.descriptorProto(), events)
+        .whenComplete((s, e) -> strand.post(() -> opened(gen, def.schemaVersion(), s, e)));
   }
 
   /** A slot for one more stream is free for this lane (max.open.streams). */
@@ -297,7 +334,7 @@ final class Lane {
     strand.post(this::requestStream);
   }
 
-  private void opened(long gen, ZerobusClient.Stream s, Throwable error) {
+  private void opened(long gen, int schemaVersion, ZerobusClient.Stream s, Throwable error) {
     if (gen != generation || state == CLOSED) {
       if (s != null) {
         s.close(); // opened after it was no longer wanted
@@ -312,9 +349,10 @@ final class Lane {
       return;
     }
     stream = s;
+    streamSchema = schemaVersion;
     ledger.streamOpened();
     view.opened();
-    log.info("lane {}: stream open on {}", view.name, table.tableName());
+    log.info("lane {}: stream open on {}", view.name, view.tableName());
     readyWaiters.forEach(w -> w.complete(null));
     readyWaiters.clear();
     supervisor.opened();
@@ -329,12 +367,10 @@ final class Lane {
     if (!quiet()) {
       return false;
     }
-    stream.close();
-    stream = null;
-    generation++;
+    dropStream();
     moveTo(IDLE);
     releaseSlot();
-    log.info("lane {}: stream on {} closed: it had nothing to do", view.name, table.tableName());
+    log.info("lane {}: stream on {} closed: it had nothing to do", view.name, view.tableName());
     return true;
   }
 
@@ -400,35 +436,12 @@ final class Lane {
   CompletableFuture<Integer> stop() {
     CompletableFuture<Integer> done = new CompletableFuture<>();
     strand.post(() -> {
-      if (stream != null) {
-        stream.close();
-        stream = null;
-      }
-      generation++;
+      dropStream();
       opening = false;
       moveTo(CLOSED);
       releaseSlot();
       done.complete(failHeld(supervisor.abandonIsolation(), view.shutdown()));
     });
     return done;
-  }
-
-  /** The client's callbacks for one stream, posted to the strand: the SDK's threads run no lane code. */
-  private final class Events implements ZerobusClient.StreamEvents {
-    private final long gen;
-
-    Events(long gen) {
-      this.gen = gen;
-    }
-
-    @Override
-    public void acked(long offset) {
-      strand.post(() -> onAcked(gen, offset));
-    }
-
-    @Override
-    public void failed(ZerobusFailure failure) {
-      strand.post(() -> supervisor.onFailure(failure, gen));
-    }
   }
 }

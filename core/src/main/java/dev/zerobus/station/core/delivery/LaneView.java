@@ -3,8 +3,11 @@ package dev.zerobus.station.core.delivery;
 import dev.zerobus.station.core.config.StreamSettings;
 import dev.zerobus.station.core.delivery.TableHealth.StreamState;
 import dev.zerobus.station.core.errors.BackpressureException;
+import dev.zerobus.station.core.errors.SchemaChangedException;
 import dev.zerobus.station.core.errors.StreamUnavailableException;
 import dev.zerobus.station.core.errors.TooLargeException;
+import dev.zerobus.station.core.table.TableDefinition;
+import dev.zerobus.station.core.table.TableDefinition.SchemaNotice;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
@@ -25,6 +28,8 @@ import org.slf4j.LoggerFactory;
 final class LaneView {
   private static final Logger log = LoggerFactory.getLogger(LaneView.class);
   static final Duration SHUTDOWN_RETRY_AFTER = Duration.ofSeconds(5);
+  /** A table refused over a change in its columns waits for a restart: callers need not come back soon. */
+  private static final Duration SCHEMA_CHANGED_RETRY_AFTER = Duration.ofSeconds(60);
 
   final String name;
   private final String table;
@@ -66,10 +71,17 @@ final class LaneView {
    *     opening a stream keeps failing, or once the lane is closing
    * @throws TooLargeException for a record no call can carry, or more records than the lane queues
    * @throws BackpressureException when the queue has no room for them now
+   * @throws SchemaChangedException while the table refuses records over a change in its columns
    */
-  IngestTicket admit(List<byte[]> records) {
+  IngestTicket admit(List<byte[]> records, TableDefinition def) {
     if (closing) {
       throw new StreamUnavailableException("table " + table + ": shutting down", SHUTDOWN_RETRY_AFTER);
+    }
+    SchemaNotice notice = def.schemaNotice();
+    if (notice != null && notice.refusing()) {
+      throw new SchemaChangedException("table " + table + " (" + tableName + "): Unity Catalog's columns changed ("
+          + notice.change() + "), so records are refused until a restart reads the new columns (schema_drift is"
+          + " fail)", SCHEMA_CHANGED_RETRY_AFTER);
     }
     long refuseFor = refuseUntilNanos - System.nanoTime();
     if (state == StreamState.FAILED && refuseFor > 0) { // the same clock as refusing()
@@ -105,7 +117,12 @@ final class LaneView {
           + settings.maxQueuedBytes() + " bytes)", Duration.ofSeconds(1));
     }
     lastActivityNanos = System.nanoTime();
-    return new IngestTicket(table, records, bytes);
+    return new IngestTicket(table, records, bytes, def.schemaVersion());
+  }
+
+  /** The table's Unity Catalog name. */
+  String tableName() {
+    return tableName;
   }
 
   void unqueue(int records, long bytes) {

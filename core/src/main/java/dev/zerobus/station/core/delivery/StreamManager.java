@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,12 +72,14 @@ public final class StreamManager implements AutoCloseable {
     pool.allowCoreThreadTimeOut(true);
     StreamSlots slots = settings.maxOpenStreams() > 0 ? new StreamSlots(settings.maxOpenStreams()) : null;
     for (TableDefinition table : registry.tables()) {
+      String key = table.key();
+      Supplier<TableDefinition> current = () -> registry.find(key).orElseThrow();
       Lane[] tableLanes = new Lane[settings.streamsPerTable()];
       for (int i = 0; i < tableLanes.length; i++) {
-        String name = table.key() + "#" + i;
+        String name = key + "#" + i;
         Strand strand = new Strand(pool, (thread, bug) ->
             log.error("lane {}: unexpected error; the lane goes on with its next event", name, bug));
-        tableLanes[i] = new Lane(client, table, i, settings, strand, timers, slots);
+        tableLanes[i] = new Lane(client, current, i, settings, strand, timers, slots);
       }
       lanes.put(table.key(), tableLanes);
     }
@@ -104,6 +107,8 @@ public final class StreamManager implements AutoCloseable {
    * @throws dev.zerobus.station.core.errors.BackpressureException when the lane's queue is full (nothing was taken)
    * @throws dev.zerobus.station.core.errors.StreamUnavailableException when the table cannot take records now
    *     (nothing was taken)
+   * @throws dev.zerobus.station.core.errors.SchemaChangedException when the table's columns changed in a way
+   *     its records may not fit and schema_drift is fail (nothing was taken)
    * @throws dev.zerobus.station.core.errors.TooLargeException for a record no call can carry, or more records
    *     than a lane queues
    */
@@ -173,7 +178,7 @@ public final class StreamManager implements AutoCloseable {
       queued += v.queuedRecords();
     }
     return new TableHealth(table, def.tableName(), worst, openedAt, opened, accepted, durable, failed, replayed,
-        inflight, queued, lastError);
+        inflight, queued, lastError, def.schemaVersion(), def.schemaNotice());
   }
 
   public List<TableHealth> health() {

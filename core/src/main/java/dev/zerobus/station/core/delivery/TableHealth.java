@@ -1,5 +1,6 @@
 package dev.zerobus.station.core.delivery;
 
+import dev.zerobus.station.core.table.TableDefinition;
 import java.time.Instant;
 
 /**
@@ -15,6 +16,8 @@ import java.time.Instant;
  * @param inflightRecords handed to the SDK, not yet durable
  * @param queuedRecords waiting for the SDK
  * @param lastError the most recent stream error, or null
+ * @param schemaVersion the table's schema version: 1 at start, one more for each change adopted
+ * @param schemaNotice the last change seen in the table's Unity Catalog columns, or null
  */
 public record TableHealth(
     String table,
@@ -28,7 +31,9 @@ public record TableHealth(
     long recordsReplayed,
     long inflightRecords,
     long queuedRecords,
-    String lastError) {
+    String lastError,
+    int schemaVersion,
+    TableDefinition.SchemaNotice schemaNotice) {
 
   /**
    * A lane's state, in order of health: a table reports its worst lane. The lane's state machine

@@ -27,13 +27,19 @@ final class Waiting {
     return slices.isEmpty();
   }
 
-  /** The next call: as many records, in order, as fit one call and {@code room} in the window; null for none. */
-  Call next(int room) {
+  /**
+   * The next call: as many records, in order, as fit one call and {@code room} in the window, of
+   * tickets whose schema version a stream of {@code streamVersion} takes; null for none.
+   */
+  Call next(int room, int streamVersion) {
     Batcher.Fill fill = batcher.newCall();
     List<Slice> taken = new ArrayList<>(2);
     long bytes = 0;
     while (!slices.isEmpty() && fill.records() < room && !fill.full()) {
       Slice head = slices.peekFirst();
+      if (head.ticket().schemaVersion() > streamVersion) {
+        break; // encoded for columns this stream's descriptor lacks: it waits for a stream that has them
+      }
       if (head.from() == 0 && !head.ticket().take()) {
         slices.pollFirst(); // withdrawn by its caller before it was sent
         view.unqueue(head.size(), head.bytes());
@@ -60,6 +66,12 @@ final class Waiting {
     }
     view.unqueue(fill.records(), bytes); // counted as queued until the window lets it go
     return new Call(taken);
+  }
+
+  /** Whether the first record waiting needs a stream opened with a later schema version than {@code streamVersion}. */
+  boolean needsNewerSchema(int streamVersion) {
+    Slice head = slices.peekFirst();
+    return head != null && head.ticket().schemaVersion() > streamVersion;
   }
 
   /** Takes everything that waits (to fail it), out of the queue counts. */

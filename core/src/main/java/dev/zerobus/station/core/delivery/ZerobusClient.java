@@ -3,6 +3,8 @@ package dev.zerobus.station.core.delivery;
 import com.google.protobuf.DescriptorProtos.DescriptorProto;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * The few Zerobus calls the core makes. {@code SdkZerobusClient} is the real one, over the
@@ -47,5 +49,20 @@ public interface ZerobusClient extends AutoCloseable {
 
     /** The stream is gone (or refused a record); unacknowledged offsets will not be acknowledged. */
     void failed(ZerobusFailure failure);
+
+    /** Events handled by these two functions. */
+    static StreamEvents of(LongConsumer acked, Consumer<ZerobusFailure> failed) {
+      return new StreamEvents() {
+        @Override
+        public void acked(long offset) {
+          acked.accept(offset);
+        }
+
+        @Override
+        public void failed(ZerobusFailure failure) {
+          failed.accept(failure);
+        }
+      };
+    }
   }
 }

@@ -426,7 +426,7 @@ public final class RecordEncoder {
     List<String> names = plan.names;
     String list = names.size() <= 20 ? String.join(", ", names)
         : String.join(", ", names.subList(0, 20)) + ", … (" + (names.size() - 20) + " more)";
-    return new EncodeException(table, path, "is not a field of " + (plan == root ? "the table" : plan.name)
+    return EncodeException.unknownField(table, path, "is not a field of " + (plan == root ? "the table" : plan.name)
         + " (fields: " + list + ")");
   }
 

@@ -12,22 +12,34 @@ public final class EncodeException extends Exception {
   private final String field;
   private final String reason;
   private final int index;
+  private final boolean unknownField;
 
   public EncodeException(String table, String field, String reason) {
-    this(table, field, reason, -1);
+    this(table, field, reason, -1, false);
   }
 
-  private EncodeException(String table, String field, String reason, int index) {
+  private EncodeException(String table, String field, String reason, int index, boolean unknownField) {
     super(null, null, false, false);
     this.table = table;
     this.field = field == null || field.length() <= MAX_FIELD ? field : field.substring(0, MAX_FIELD) + "…";
     this.reason = reason;
     this.index = index;
+    this.unknownField = unknownField;
+  }
+
+  /** A field the table has no column for: columns may have been added since its schema was read. */
+  public static EncodeException unknownField(String table, String field, String reason) {
+    return new EncodeException(table, field, reason, -1, true);
   }
 
   /** The same problem, placed at record {@code index} of a batch. */
   public EncodeException at(int index) {
-    return new EncodeException(table, field, reason, index);
+    return new EncodeException(table, field, reason, index, unknownField);
+  }
+
+  /** Whether the record carries a field the table does not know (reading the table's columns again may help). */
+  public boolean unknownField() {
+    return unknownField;
   }
 
   public String table() {

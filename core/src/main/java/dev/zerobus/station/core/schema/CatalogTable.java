@@ -194,7 +194,17 @@ public final class CatalogTable {
    *     ARRAY, a MAP of complex keys, ...)
    */
   public Built build(String protoPackage, String messageName) {
-    DescriptorProto.Builder message = message(messageName, columns, "");
+    return build(protoPackage, messageName, null);
+  }
+
+  /**
+   * The protobuf message for these columns, where every field {@code previous} has (at any depth,
+   * by name) keeps its number and new fields take numbers after the ones in use: so records written
+   * for {@code previous} read the same under this message whatever position a new column was added
+   * at. Without {@code previous}, fields are numbered by position, as the SDK's generator numbers them.
+   */
+  public Built build(String protoPackage, String messageName, Descriptor previous) {
+    DescriptorProto.Builder message = message(messageName, columns, "", previous);
     FileDescriptorProto file = FileDescriptorProto.newBuilder()
         .setName(tableName + ".proto")
         .setPackage(protoPackage == null ? "" : protoPackage)
@@ -212,29 +222,37 @@ public final class CatalogTable {
     return built;
   }
 
-  private DescriptorProto.Builder message(String name, List<Column> cols, String path) {
+  private DescriptorProto.Builder message(String name, List<Column> cols, String path, Descriptor previous) {
     DescriptorProto.Builder m = DescriptorProto.newBuilder().setName(name);
-    int number = 1;
+    int position = 1;
+    int next = previous == null ? 1 : previous.getFields().stream().mapToInt(FieldDescriptor::getNumber).max().orElse(0) + 1;
     for (Column c : cols) {
       String at = path + c.name();
-      FieldDescriptorProto.Builder f = FieldDescriptorProto.newBuilder().setName(c.name()).setNumber(number++);
+      FieldDescriptor before = previous == null ? null : previous.findFieldByName(c.name());
+      int number = previous == null ? position : before != null ? before.getNumber() : next++;
+      position++;
+      FieldDescriptorProto.Builder f = FieldDescriptorProto.newBuilder().setName(c.name()).setNumber(number);
       Type t = c.type();
       if (t.kind() == DeltaType.MAP) {
         String entry = pascal(c.name()) + "Entry";
+        Descriptor valueBefore = before != null && before.isMapField()
+            ? messageOf(before.getMessageType().findFieldByNumber(2)) : null;
         m.addNestedType(DescriptorProto.newBuilder().setName(entry)
             .setOptions(MessageOptions.newBuilder().setMapEntry(true))
-            .addField(element(m, mapKey(at, t.key()), "key", 1, at + ".key", null).setLabel(Label.LABEL_OPTIONAL))
-            .addField(element(m, mapValue(at, t.value()), "value", 2, at + ".value", pascal(c.name()) + "Value")
-                .setLabel(Label.LABEL_OPTIONAL)));
+            .addField(element(m, mapKey(at, t.key()), "key", 1, at + ".key", null, null)
+                .setLabel(Label.LABEL_OPTIONAL))
+            .addField(element(m, mapValue(at, t.value()), "value", 2, at + ".value", pascal(c.name()) + "Value",
+                valueBefore).setLabel(Label.LABEL_OPTIONAL)));
         f.setLabel(Label.LABEL_REPEATED).setType(FieldDescriptorProto.Type.TYPE_MESSAGE).setTypeName(entry);
       } else if (t.kind() == DeltaType.ARRAY) {
         if (t.element().kind() == DeltaType.ARRAY || t.element().kind() == DeltaType.MAP) {
           throw unsupported(at, t, "protobuf has no repeated " + t.element().kind().sql()
               + "; wrap the element in a STRUCT");
         }
-        f.mergeFrom(element(m, t.element(), c.name(), f.getNumber(), at, pascal(c.name())).build()).setLabel(Label.LABEL_REPEATED);
+        f.mergeFrom(element(m, t.element(), c.name(), f.getNumber(), at, pascal(c.name()), messageOf(before)).build())
+            .setLabel(Label.LABEL_REPEATED);
       } else {
-        f.mergeFrom(element(m, t, c.name(), f.getNumber(), at, pascal(c.name())).build())
+        f.mergeFrom(element(m, t, c.name(), f.getNumber(), at, pascal(c.name()), messageOf(before)).build())
             .setLabel(c.nullable() ? Label.LABEL_OPTIONAL : Label.LABEL_REQUIRED);
       }
       m.addField(f);
@@ -242,13 +260,19 @@ public final class CatalogTable {
     return m;
   }
 
+  /** The message type of a field that has one (a STRUCT's, not a map's entry); null otherwise. */
+  private static Descriptor messageOf(FieldDescriptor f) {
+    return f != null && f.getJavaType() == FieldDescriptor.JavaType.MESSAGE && !f.isMapField() ? f.getMessageType()
+        : null;
+  }
+
   /** A scalar or STRUCT value; a STRUCT adds its message to {@code parent}. */
   private FieldDescriptorProto.Builder element(DescriptorProto.Builder parent, Type t, String name, int number,
-      String at, String messageName) {
+      String at, String messageName, Descriptor previous) {
     FieldDescriptorProto.Builder f = FieldDescriptorProto.newBuilder().setName(name).setNumber(number);
     if (t.kind() == DeltaType.STRUCT) {
       String nested = uniqueName(parent, messageName);
-      parent.addNestedType(message(nested, t.fields(), at + "."));
+      parent.addNestedType(message(nested, t.fields(), at + ".", previous));
       return f.setType(FieldDescriptorProto.Type.TYPE_MESSAGE).setTypeName(nested);
     }
     if (!t.kind().scalar()) {

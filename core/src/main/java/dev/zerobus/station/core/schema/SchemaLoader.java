@@ -74,12 +74,40 @@ public final class SchemaLoader {
         decimals.put(field, LocalSchemas.decimalType(where, f));
       }
     }
-    SchemaDiff.Result fromCatalog = checkWithCatalog(where, spec, source, descriptor, types, decimals, catalog);
-    if (fromCatalog != null) {
-      types.putAll(fromCatalog.catalogTypes());
-      decimals.putAll(fromCatalog.catalogDecimals());
+    Checked checked = checkWithCatalog(where, spec, source, descriptor, types, decimals, catalog);
+    if (checked == null) {
+      return new TableSchema(descriptor, types, decimals, source);
     }
-    return new TableSchema(descriptor, types, decimals, source);
+    types.putAll(checked.diff().catalogTypes());
+    decimals.putAll(checked.diff().catalogDecimals());
+    return new TableSchema(descriptor, types, decimals, source).checkedAgainst(checked.columns());
+  }
+
+  /**
+   * The schema of a table that follows the catalog, as the catalog has it now: {@code current}
+   * itself when the columns are the same, else a new one whose fields keep {@code current}'s numbers
+   * (see {@link CatalogTable#build(String, String, Descriptor)}).
+   *
+   * @throws CatalogException when the catalog cannot answer now
+   * @throws ConfigException for columns protobuf cannot hold, naming the column
+   */
+  public static TableSchema reread(TableSpec spec, TableSchema current, Catalog catalog) throws CatalogException {
+    CatalogTable columns = catalog.table(spec.tableName());
+    if (current.catalogColumns() != null && columns.columns().equals(current.catalogColumns().columns())) {
+      return current;
+    }
+    Descriptor before = current.descriptor();
+    CatalogTable.Built built = columns.build(before.getFile().getPackage(), before.getName(), before);
+    checkFieldNumbers("table " + spec.key(), built.descriptor());
+    return TableSchema.fromCatalog(columns, built);
+  }
+
+  /**
+   * A local schema against the catalog's columns now: the differences that would make Zerobus
+   * refuse its streams or records, one line each (empty when they agree).
+   */
+  public static List<String> drift(TableSpec spec, TableSchema local, CatalogTable columns) {
+    return SchemaDiff.compare(local.descriptor(), local.knownColumnTypes(), local.knownDecimals(), columns).drift();
   }
 
   /** A table with no local schema: its columns from the catalog, as the SDK's generator would write them. */
@@ -105,17 +133,20 @@ public final class SchemaLoader {
     checkFieldNumbers(where, built.descriptor());
     log.info("table {}: schema of {} read from Unity Catalog at {} ({} columns)", spec.key(), spec.tableName(),
         catalog.where(), columns.columns().size());
-    return new TableSchema(built.descriptor(), built.types(), built.decimals(), "Unity Catalog " + spec.tableName());
+    return TableSchema.fromCatalog(columns, built);
   }
+
+  /** The catalog's columns a local schema was compared with, and the comparison. */
+  private record Checked(CatalogTable columns, SchemaDiff.Result diff) {}
 
   /**
    * Compares a local schema with the catalog.
    *
-   * @return the comparison, whose catalog column types apply to the fields that match it; null when
-   *     the catalog was not asked or could not answer
+   * @return the columns and the comparison, whose catalog column types apply to the fields that
+   *     match; null when the catalog was not asked or could not answer
    * @throws ConfigException with the diff, when they drift and schema_drift is fail
    */
-  private static SchemaDiff.Result checkWithCatalog(String where, TableSpec spec, String source,
+  private static Checked checkWithCatalog(String where, TableSpec spec, String source,
       Descriptor descriptor, Map<FieldDescriptor, DeltaType> explicit, Map<FieldDescriptor, DecimalType> decimals,
       Catalog catalog) {
     if (catalog == null || spec.schemaDrift() == SchemaDrift.OFF) {
@@ -131,7 +162,7 @@ public final class SchemaLoader {
     }
     SchemaDiff.Result diff = SchemaDiff.compare(descriptor, explicit, decimals, columns);
     if (diff.drift().isEmpty()) {
-      return diff;
+      return new Checked(columns, diff);
     }
     String report = driftReport(where, spec, source, columns, diff.drift());
     if (spec.schemaDrift() == SchemaDrift.FAIL) {
@@ -140,7 +171,7 @@ public final class SchemaLoader {
           + " \"warn\" in config.json to start anyway.");
     }
     log.warn("{}\n  Starting anyway (schema_drift is warn).", report);
-    return diff;
+    return new Checked(columns, diff);
   }
 
   private static String driftReport(String where, TableSpec spec, String source, CatalogTable columns,

@@ -17,6 +17,8 @@ public final class TableSchema {
   private final Map<FieldDescriptor, DeltaType> columnTypes;
   private final Map<FieldDescriptor, DecimalType> decimals;
   private final String source;
+  private final CatalogTable catalogColumns;
+  private final boolean followsCatalog;
 
   /**
    * @param columnTypes the column type of fields (at any depth) a catalog or config.json names;
@@ -25,11 +27,51 @@ public final class TableSchema {
    */
   public TableSchema(Descriptor descriptor, Map<FieldDescriptor, DeltaType> columnTypes,
       Map<FieldDescriptor, DecimalType> decimals, String source) {
+    this(descriptor, columnTypes, decimals, source, null, false);
+  }
+
+  /** A schema built from Unity Catalog's columns: it follows the catalog when they change. */
+  public static TableSchema fromCatalog(CatalogTable columns, CatalogTable.Built built) {
+    return new TableSchema(built.descriptor(), built.types(), built.decimals(), "Unity Catalog " + columns.tableName(),
+        columns, true);
+  }
+
+  /** This local schema, checked against the catalog's {@code columns}: later reads are compared with them. */
+  public TableSchema checkedAgainst(CatalogTable columns) {
+    return new TableSchema(descriptor, columnTypes, decimals, source, columns, false);
+  }
+
+  private TableSchema(Descriptor descriptor, Map<FieldDescriptor, DeltaType> columnTypes,
+      Map<FieldDescriptor, DecimalType> decimals, String source, CatalogTable catalogColumns, boolean followsCatalog) {
     this.descriptor = descriptor;
     this.descriptorProto = descriptor.toProto();
     this.columnTypes = new IdentityHashMap<>(columnTypes);
     this.decimals = new IdentityHashMap<>(decimals);
     this.source = source;
+    this.catalogColumns = catalogColumns;
+    this.followsCatalog = followsCatalog;
+  }
+
+  /**
+   * Whether the schema was built from Unity Catalog's columns (the table has no local schema), so
+   * it follows the catalog's changes; a local schema is kept, and only compared with the catalog.
+   */
+  public boolean followsCatalog() {
+    return followsCatalog;
+  }
+
+  /** The catalog's columns it was built from or checked against; null when the catalog was not read. */
+  public CatalogTable catalogColumns() {
+    return catalogColumns;
+  }
+
+  /** Column types by field, as given (for comparing with the catalog again). */
+  Map<FieldDescriptor, DeltaType> knownColumnTypes() {
+    return columnTypes;
+  }
+
+  Map<FieldDescriptor, DecimalType> knownDecimals() {
+    return decimals;
   }
 
   public Descriptor descriptor() {

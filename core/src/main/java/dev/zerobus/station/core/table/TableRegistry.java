@@ -12,6 +12,7 @@ import dev.zerobus.station.core.schema.TableSchema;
 import dev.zerobus.station.core.schema.UnityCatalog;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,21 +21,29 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The configured tables, each with its schema (found and checked by {@link SchemaLoader}) and the
  * encoder for it. Building it fails on the first inconsistency, naming the file, table and field.
+ * A table's definition is replaced when its columns change ({@link SchemaRefresh}); callers take
+ * the current one each time, and the set of tables never changes.
  */
 public final class TableRegistry {
   /** Tables whose schemas are read from the catalog at once. */
   private static final int CATALOG_READERS = 16;
 
   private final StationConfig config;
-  private final Map<String, TableDefinition> tables;
+  private final Catalog catalog;
+  /** Keys in config order; each holds its table's current definition. */
+  private final Map<String, AtomicReference<TableDefinition>> tables;
 
-  private TableRegistry(StationConfig config, Map<String, TableDefinition> tables) {
+  private TableRegistry(StationConfig config, Catalog catalog, Map<String, TableDefinition> tables) {
     this.config = config;
-    this.tables = tables;
+    this.catalog = catalog;
+    Map<String, AtomicReference<TableDefinition>> refs = new LinkedHashMap<>();
+    tables.forEach((key, def) -> refs.put(key, new AtomicReference<>(def)));
+    this.tables = Collections.unmodifiableMap(refs);
   }
 
   /** The tables from local schemas only: no catalog is asked (tables must have fields or a schema.proto). */
@@ -73,7 +82,7 @@ public final class TableRegistry {
       TableSpec spec = specs.get(i);
       tables.put(spec.key(), new TableDefinition(spec.key(), spec.tableName(), schemas.get(i), options));
     }
-    return new TableRegistry(config, tables);
+    return new TableRegistry(config, catalog, tables);
   }
 
   /**
@@ -114,13 +123,27 @@ public final class TableRegistry {
     return config;
   }
 
-  public Optional<TableDefinition> find(String key) {
-    return Optional.ofNullable(tables.get(key));
+  /** Where schemas are read from and checked against; null for none. */
+  public Catalog catalog() {
+    return catalog;
   }
 
-  /** Tables in config.json order. */
+  /** The table's current definition. */
+  public Optional<TableDefinition> find(String key) {
+    AtomicReference<TableDefinition> ref = tables.get(key);
+    return ref == null ? Optional.empty() : Optional.of(ref.get());
+  }
+
+  /** Tables in config.json order, as they are now. */
   public Collection<TableDefinition> tables() {
-    return tables.values();
+    List<TableDefinition> out = new ArrayList<>(tables.size());
+    tables.values().forEach(ref -> out.add(ref.get()));
+    return out;
+  }
+
+  /** Puts {@code next} in place of {@code current}; false (nothing changed) if the table has changed since. */
+  boolean replace(TableDefinition current, TableDefinition next) {
+    return tables.get(current.key()).compareAndSet(current, next);
   }
 
   public List<String> keys() {

@@ -24,7 +24,7 @@ class LanePartsTest {
     for (String r : records) {
       rs.add(r.getBytes(StandardCharsets.UTF_8));
     }
-    return new IngestTicket("t", rs, 0);
+    return new IngestTicket("t", rs, 0, 1);
   }
 
   private static Call call(IngestTicket t) {

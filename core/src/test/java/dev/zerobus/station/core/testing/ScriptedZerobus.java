@@ -38,6 +38,8 @@ public final class ScriptedZerobus implements ZerobusClient {
   private int mostOpenAtOnce;
   private long dropAfterCalls = -1;
   private final List<byte[]> landed = new ArrayList<>();
+  /** For each landed record, the descriptor of the stream it landed on. */
+  private final List<DescriptorProto> landedOn = new ArrayList<>();
   private final List<Integer> callSizes = new ArrayList<>();
   public final AtomicInteger opens = new AtomicInteger();
   public final AtomicInteger openAttempts = new AtomicInteger();
@@ -107,6 +109,11 @@ public final class ScriptedZerobus implements ZerobusClient {
     return new ArrayList<>(landed);
   }
 
+  /** The descriptor of the stream each record of {@link #landed()} landed on, in the same order. */
+  public synchronized List<DescriptorProto> landedOn() {
+    return new ArrayList<>(landedOn);
+  }
+
   public synchronized List<Integer> callSizes() {
     return new ArrayList<>(callSizes);
   }
@@ -135,7 +142,7 @@ public final class ScriptedZerobus implements ZerobusClient {
       opens.incrementAndGet();
       openNow++;
       mostOpenAtOnce = Math.max(mostOpenAtOnce, openNow);
-      current = new ScriptedStream(events);
+      current = new ScriptedStream(events, descriptor);
       return CompletableFuture.completedFuture(current);
     }
   }
@@ -153,14 +160,16 @@ public final class ScriptedZerobus implements ZerobusClient {
 
   private final class ScriptedStream implements Stream {
     private final StreamEvents events;
+    private final DescriptorProto descriptor;
     private long nextOffset;
     private boolean failed;
     private boolean closedByClient;
     private final List<List<byte[]>> held = new ArrayList<>();
     private long heldFrom;
 
-    ScriptedStream(StreamEvents events) {
+    ScriptedStream(StreamEvents events, DescriptorProto descriptor) {
       this.events = events;
+      this.descriptor = descriptor;
     }
 
     @Override
@@ -222,7 +231,10 @@ public final class ScriptedZerobus implements ZerobusClient {
         if (failed) {
           return;
         }
-        batches.forEach(landed::addAll);
+        for (List<byte[]> batch : batches) {
+          landed.addAll(batch);
+          batch.forEach(r -> landedOn.add(descriptor));
+        }
       }
       events.acked(offset);
     }
