@@ -31,6 +31,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * java -jar bench/target/zerobus-bench.jar encoder-ab older-zerobus-bench.jar [rounds]
  * java -jar bench/target/zerobus-bench.jar bridge [sdk records] [seconds per wrk run] [streams per table, e.g. 1,2,4]
  * java -jar bench/target/zerobus-bench.jar connector [records] [streams per table, e.g. 1,2,4]
+ * java -jar bench/target/zerobus-bench.jar commits [records] [rounds]
  * java -jar bench/target/zerobus-bench.jar overload [seconds] [ack delay ms]
  * java -jar bench/target/zerobus-bench.jar latency [requests/s] [seconds] [connections]
  * java -jar bench/target/zerobus-bench.jar alter [requests/s] [seconds]
@@ -41,7 +42,8 @@ public final class BenchMain {
 
   private static final String USAGE = "usage: zerobus-bench sdk [records] | encoder | encoder-ab <older bench jar> [rounds]"
       + " | bridge [sdk records] [seconds per run] [streams per table list, default 1,2,4]"
-      + " | connector [records] [streams per table list, default 1,2,4] | overload [seconds, default 120] [ack delay ms, default 1000]"
+      + " | connector [records] [streams per table list, default 1,2,4]"
+      + " | commits [records, default 2000000] [rounds, default 5] | overload [seconds, default 120] [ack delay ms, default 1000]"
       + " | profile [seconds, default 30] [wait_for_ack, default false]"
       + " | startup [tables, default 300] [rounds, default 3]"
       + " | latency [requests/s, default 5000] [seconds, default 30] [connections, default 64]"
@@ -62,6 +64,9 @@ public final class BenchMain {
         break;
       case "connector":
         ConnectorBench.run(args.length > 1 ? records : 500_000, streams(args, 2));
+        break;
+      case "commits":
+        ConnectorBench.commits(args.length > 1 ? records : 2_000_000, args.length > 2 ? Integer.parseInt(args[2]) : 5);
         break;
       case "bridge":
         BridgeBench.run(args.length > 1 ? records : 300_000, args.length > 2 ? Integer.parseInt(args[2]) : 15, 64,

@@ -1,6 +1,7 @@
 package dev.zerobus.station.bench;
 
 import com.databricks.zerobus.ZerobusSdk;
+import dev.zerobus.station.connector.ZerobusSinkConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +40,7 @@ final class ConnectorBench {
   private static final Map<String, String> JSON = Map.of(
       "value.converter", "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable", "false");
   private static int runs;
-  /** Runs of each commit.request.ms setting, alternated so drift on a shared machine hits both alike. */
+  /** Runs of each commit.request.ms setting in the full bench, alternated so drift on a shared machine hits both alike. */
   private static final int COMMIT_ROUNDS = 3;
 
   private ConnectorBench() {}
@@ -125,7 +126,15 @@ final class ConnectorBench {
             r.emulatorCores());
       }
 
-      commitRequestCost(discard, discardConfig, n);
+      commitRequestCost(discard, discardConfig, n, COMMIT_ROUNDS);
+    }
+  }
+
+  /** Only the commit.request.ms comparison, with {@code rounds} runs of each setting. */
+  static void commits(int n, int rounds) throws Exception {
+    try (EmulatorProcess discard = EmulatorProcess.start(BenchMain.EMULATOR_JAR, true)) {
+      Path dir = Files.createTempDirectory("bench-commits");
+      commitRequestCost(discard, config(dir.resolve("discard.json"), discard), n, rounds);
     }
   }
 
@@ -134,7 +143,8 @@ final class ConnectorBench {
    * settings, into the discard emulator (the fastest drain, where a cost shows most); prints each run and the
    * ratio of the medians.
    */
-  private static void commitRequestCost(EmulatorProcess discard, Path config, int n) throws Exception {
+  private static void commitRequestCost(EmulatorProcess discard, Path config, int n, int rounds) throws Exception {
+    String byDefault = String.valueOf(ZerobusSinkConfig.CONFIG_DEF.defaultValues().get(ZerobusSinkConfig.COMMIT_REQUEST_MS));
     Map<String, String> worker = new HashMap<>();
     worker.put("plugin.discovery", "service_load");
     worker.put("offset.flush.interval.ms", "10000"); // docs/connector.md's recommended worker settings
@@ -146,8 +156,8 @@ final class ConnectorBench {
     Map<String, List<Measure.Result>> results = new java.util.LinkedHashMap<>();
     try {
       fill(connect, "string_json", n);
-      for (int round = 0; round < COMMIT_ROUNDS; round++) {
-        for (String setting : List.of("0", "1000")) {
+      for (int round = 0; round < rounds; round++) {
+        for (String setting : List.of("0", byDefault)) {
           Map<String, String> props = new HashMap<>(STRING);
           props.put("connector.class", "dev.zerobus.station.connector.ZerobusSinkConnector");
           props.put("zerobus.config.file", config.toString());
@@ -165,14 +175,18 @@ final class ConnectorBench {
         + " worker offset.flush.interval.ms=10000, runs alternated, each until every record was acknowledged%n", n);
     System.out.println(Measure.Result.header());
     results.values().forEach(rs -> rs.forEach(r -> System.out.println(r.row())));
-    double off = median(results.get("0"));
-    double on = median(results.get("1000"));
-    System.out.printf("median records/s: commit.request.ms=0 %,.0f, =1000 (default) %,.0f; default / off: %.3f%n",
-        off, on, on / off);
+    double off = median(results.get("0"), Measure.Result::recordsPerSecond);
+    double on = median(results.get(byDefault), Measure.Result::recordsPerSecond);
+    double offCpu = median(results.get("0"), Measure.Result::clientMicrosPerRecord);
+    double onCpu = median(results.get(byDefault), Measure.Result::clientMicrosPerRecord);
+    System.out.printf("median records/s: commit.request.ms=0 %,.0f, =%s (default) %,.0f; default / off: %.3f%n",
+        off, byDefault, on, on / off);
+    System.out.printf("median worker µs CPU/record: commit.request.ms=0 %.2f, =%s (default) %.2f; default / off: %.3f%n",
+        offCpu, byDefault, onCpu, onCpu / offCpu);
   }
 
-  private static double median(List<Measure.Result> rs) {
-    List<Double> rates = new ArrayList<>(rs.stream().map(Measure.Result::recordsPerSecond).toList());
+  private static double median(List<Measure.Result> rs, java.util.function.ToDoubleFunction<Measure.Result> of) {
+    List<Double> rates = new ArrayList<>(rs.stream().map(of::applyAsDouble).toList());
     rates.sort(null);
     return rates.get(rates.size() / 2);
   }
