@@ -199,7 +199,7 @@ public final class ZerobusSinkConfig extends AbstractConfig {
             + "(logged once per episode as a WARN, not as an error).",
         GROUP_DELIVERY, ++order, Width.SHORT, "Retry backoff (ms)");
     // 500, not 1000: a crash re-sends the interval plus what is in flight plus a commit's round trip, and
-    // at 1000 that measured up to 1.05 s of traffic (WorkerKillIT); at 500 at most 0.4 s.
+    // at 1000 that measured up to 1.05 s of traffic (WorkerKillIT); at 500 at most 0.45 s.
     def.define(COMMIT_REQUEST_MS, Type.LONG, 500L, Range.atLeast(0), Importance.MEDIUM,
         "Ask Connect to commit offsets as soon as Zerobus has acknowledged more records, at most once per this many "
             + "ms and only when the durable offsets moved since the last request. A worker crash then re-sends about "

@@ -31,6 +31,7 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -173,14 +174,9 @@ class SinkMetricsIT extends ConnectClusterTest {
   }
 
   /** Polls every 10 ms until the condition holds (60 s at most); returns when it was seen (ms since the epoch). */
-  private static long pollUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) {
-        return System.currentTimeMillis();
-      }
-      Thread.sleep(10);
-    }
-    throw new AssertionError("not within 60 s");
+  private static long pollUntil(java.util.function.BooleanSupplier condition) {
+    Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10))
+        .until(condition::getAsBoolean);
+    return System.currentTimeMillis();
   }
 }
