@@ -3,6 +3,7 @@ package dev.zerobus.station.core.delivery;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -35,7 +36,7 @@ final class Strand {
       if (DRAINING.get() == null) {
         drain(INLINE_LIMIT);
       } else {
-        pool.execute(this::drainOnPool); // already inside a strand's events: never nest one in another
+        schedule(); // already inside a strand's events: never nest one in another
       }
     }
   }
@@ -44,7 +45,16 @@ final class Strand {
   void post(Runnable event) {
     events.add(event);
     if (scheduled.compareAndSet(false, true)) {
+      schedule();
+    }
+  }
+
+  private void schedule() {
+    try {
       pool.execute(this::drainOnPool);
+    } catch (RejectedExecutionException shutDown) {
+      // The stream manager closed: its lanes are closed, and what still arrives (acks of a stream
+      // closing in the background) has no one left to tell. It must not throw into the SDK's thread.
     }
   }
 
@@ -66,7 +76,7 @@ final class Strand {
             return;
           }
           if (ran >= limit) {
-            pool.execute(this::drainOnPool);
+            schedule();
             return;
           }
           continue;

@@ -185,15 +185,29 @@ public final class SdkZerobusClient implements ZerobusClient {
         .setAckCallback(new AckCallback() {
           @Override
           public void onAck(long offset) {
-            events.acked(offset);
+            contained(() -> events.acked(offset));
           }
 
           @Override
           public void onError(long offset, String message) {
-            events.failed(classify(message, false, false, databricks));
+            contained(() -> events.failed(classify(message, false, false, databricks)));
           }
         })
         .build();
+  }
+
+  /**
+   * SDK 1.0.1 workaround: it calls every stream's callbacks from a few native threads of its own and
+   * leaves a Java exception thrown there pending on that thread, after which every callback it runs
+   * there — any stream's, in the whole process — is silently lost (SdkCallbackIsolationTest). So
+   * nothing may leave a callback.
+   */
+  private static void contained(Runnable callback) {
+    try {
+      callback.run();
+    } catch (Throwable t) {
+      log.error("a Zerobus stream callback failed; the SDK's thread goes on", t);
+    }
   }
 
   /** A stream that opens after we stopped waiting for it is closed, not leaked. */

@@ -1,5 +1,6 @@
 package dev.zerobus.station.core.delivery;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -101,6 +102,16 @@ class LanePartsTest {
     assertEquals(List.of("r0", "r31", "r63"), isolate(records, r -> r.equals("r0") || r.equals("r31")
         || r.equals("r63")));
     assertEquals(records, isolate(records, r -> true));
+  }
+
+  @Test
+  void eventsPostedAfterTheManagerShutTheStrandsPoolDownAreDroppedNotThrown() {
+    ExecutorService pool = Executors.newFixedThreadPool(1);
+    pool.shutdown();
+    Strand strand = new Strand(pool, (t, e) -> { throw new AssertionError(e); });
+    // An ack of a stream still closing in the background reaches a closed lane on an SDK thread.
+    assertDoesNotThrow(() -> strand.post(() -> { }));
+    assertDoesNotThrow(() -> strand.post(() -> { }));
   }
 
   @Test
