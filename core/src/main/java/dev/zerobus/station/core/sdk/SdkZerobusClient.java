@@ -183,31 +183,33 @@ public final class SdkZerobusClient implements ZerobusClient {
         // We never call the SDK's flush; this bounds how long close() of a stream with pending acks may block.
         .setFlushTimeoutMs(2_000)
         .setAckCallback(new AckCallback() {
+          // SDK 1.0.1 workaround: it calls every stream's callbacks from a few native threads of its own and
+          // leaves a Java exception thrown there pending on that thread, after which every callback it runs
+          // there, any stream's in the whole process, is silently lost (SdkCallbackIsolationTest). So nothing
+          // may leave a callback.
           @Override
           public void onAck(long offset) {
-            contained(() -> events.acked(offset));
+            try {
+              events.acked(offset);
+            } catch (Throwable t) {
+              callbackFailed(t);
+            }
           }
 
           @Override
           public void onError(long offset, String message) {
-            contained(() -> events.failed(classify(message, false, false, databricks)));
+            try {
+              events.failed(classify(message, false, false, databricks));
+            } catch (Throwable t) {
+              callbackFailed(t);
+            }
           }
         })
         .build();
   }
 
-  /**
-   * SDK 1.0.1 workaround: it calls every stream's callbacks from a few native threads of its own and
-   * leaves a Java exception thrown there pending on that thread, after which every callback it runs
-   * there — any stream's, in the whole process — is silently lost (SdkCallbackIsolationTest). So
-   * nothing may leave a callback.
-   */
-  private static void contained(Runnable callback) {
-    try {
-      callback.run();
-    } catch (Throwable t) {
-      log.error("a Zerobus stream callback failed; the SDK's thread goes on", t);
-    }
+  private static void callbackFailed(Throwable t) {
+    log.error("a Zerobus stream callback failed (a bug); the SDK's thread goes on", t);
   }
 
   /** A stream that opens after we stopped waiting for it is closed, not leaked. */
