@@ -88,8 +88,9 @@ final class RecordingContext implements SinkTaskContext {
     };
   }
 
+  /** As a context without plugin metrics answers (the task then runs without exporting its metrics). */
   @Override
   public PluginMetrics pluginMetrics() {
-    throw new UnsupportedOperationException("not in this test");
+    throw new UnsupportedOperationException("this context has no plugin metrics");
   }
 }
