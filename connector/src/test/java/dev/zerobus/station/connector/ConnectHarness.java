@@ -159,41 +159,42 @@ final class ConnectHarness implements AutoCloseable {
   static final class PacedProducer implements AutoCloseable {
     static final int RATE = 2_000;
     private static final int BATCH = 100;
-    private final java.util.concurrent.atomic.AtomicBoolean producing = new java.util.concurrent.atomic.AtomicBoolean(true);
     private final java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
-    private final Thread thread;
+    private final java.util.concurrent.atomic.AtomicReference<Exception> failed =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    private final java.util.concurrent.ScheduledExecutorService schedule =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "paced-producer"));
 
     PacedProducer(KafkaProducer<byte[], byte[]> kafka, String topic, int partitions) {
-      thread = new Thread(() -> {
-        long start = System.nanoTime();
-        long periodNanos = TimeUnit.SECONDS.toNanos(1) * BATCH / RATE;
+      // Fixed rate: a batch that starts late is followed at once by the ones it held up.
+      schedule.scheduleAtFixedRate(() -> {
         try {
-          for (long batch = 1; producing.get(); batch++) {
-            int from = sent.get();
-            produce(kafka, topic, partitions, from, from + BATCH);
-            sent.addAndGet(BATCH);
-            long early = start + batch * periodNanos - System.nanoTime();
-            if (early > 0) {
-              TimeUnit.NANOSECONDS.sleep(early); // the schedule, not a wait for a condition
-            }
-          }
+          int from = sent.get();
+          produce(kafka, topic, partitions, from, from + BATCH);
+          sent.addAndGet(BATCH);
         } catch (Exception e) {
-          throw new IllegalStateException(e);
+          failed.compareAndSet(null, e);
+          throw new IllegalStateException(e); // ends the schedule
         }
-      }, "paced-producer");
-      thread.start();
+      }, 0, TimeUnit.SECONDS.toNanos(1) * BATCH / RATE, TimeUnit.NANOSECONDS);
     }
 
     /** Records produced and acknowledged by Kafka so far; final once closed. */
     int sent() {
+      Exception e = failed.get();
+      if (e != null) {
+        throw new IllegalStateException("the producer failed", e);
+      }
       return sent.get();
     }
 
     /** Stops after the batch under way. */
     @Override
     public void close() throws InterruptedException {
-      producing.set(false);
-      thread.join();
+      schedule.shutdown();
+      if (!schedule.awaitTermination(60, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("the producer's last batch did not finish within 60 s");
+      }
     }
   }
 
