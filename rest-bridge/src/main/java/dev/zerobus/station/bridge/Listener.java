@@ -127,6 +127,13 @@ final class Listener {
         // first read now would fail inside Undertow, which answers that with a bare 400.
         IoUtils.safeClose(connection);
       } else if (accepted(connection)) {
+        if (closing) {
+          // close() began between the check above and the registration, and may have swept the table
+          // already: this connection would stay open under a stopping worker.
+          open.remove(connection);
+          IoUtils.safeClose(connection);
+          return;
+        }
         http.handleEvent(connection);
       } else {
         refuse(connection);
@@ -260,6 +267,9 @@ final class Listener {
         open.remove(t.connection);
       } else {
         open.putIfAbsent(t.connection, t);
+        if (closing) {
+          IoUtils.safeClose(t.connection); // as in start(): close() may have swept the table before the put
+        }
       }
     });
   }
@@ -271,6 +281,8 @@ final class Listener {
   void close(long millis) {
     closing = true;
     IoUtils.safeClose(server);
+    // An entry put after `closing` was set is closed by the accepting thread itself (see start()); one put
+    // before it is seen here.
     for (Tracked t : open.values()) {
       t.connection.getIoThread().execute(() -> IoUtils.safeClose(t.connection));
     }

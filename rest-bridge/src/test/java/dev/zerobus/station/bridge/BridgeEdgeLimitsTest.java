@@ -304,6 +304,11 @@ class BridgeEdgeLimitsTest {
       for (int i = 0; i < 3 * edge.maxConnections(); i++) {
         idle.add(new Socket("127.0.0.1", bridge.server.port()));
       }
+      // The bridge accepts sockets after the kernel has, one by one, and keeps at most maxConnections - 1 of these
+      // open. Once it has closed the rest it has taken them all, so the late one is newer than every idle one
+      // (it would otherwise be the idlest when later idle sockets are accepted, and closed itself).
+      org.awaitility.Awaitility.await("every idle socket accepted").atMost(Duration.ofSeconds(60))
+          .until(() -> closedCount(idle) >= idle.size() - (edge.maxConnections() - 1));
       // Well within the 300 s idle timeout, which is the only other way a slot frees up.
       try (Socket late = new Socket("127.0.0.1", bridge.server.port())) {
         late.getOutputStream().write(("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
@@ -324,7 +329,9 @@ class BridgeEdgeLimitsTest {
     long closed = 0;
     for (Socket s : sockets) {
       // A short look at each: closedWithin counts whole milliseconds, so less than 2 ms would never read.
-      if (s.isInputShutdown() || BridgeHostileInputTest.closedWithin(s, Duration.ofMillis(20))) {
+      if (s.isInputShutdown()) {
+        closed++;
+      } else if (BridgeHostileInputTest.closedWithin(s, Duration.ofMillis(20))) {
         s.shutdownInput(); // remembered, so the next look does not read again
         closed++;
       }
