@@ -213,6 +213,8 @@ class SdkAgainstEmulatorTest {
     String reason = "table main.declared.ledger, record 0 at offset 1: field 'amount' value \"12.345\" does not fit"
         + " DECIMAL(10,2): it needs 3 digits after the point, DECIMAL(10,2) keeps 2";
     assertTrue(e.getMessage().contains(reason), e.getMessage());
+    // The SDK's callbacks come after flush() returns, in order: the ack of record 0, then the error.
+    assertTrue(acks.awaitError(1).contains(reason), acks.errors().toString());
     assertEquals(0, acks.ackedUpTo(), "the record before the refused one was acknowledged");
     List<JsonNode> rows = emulator.rowValues(table);
     assertEquals(1, rows.size(), rows.toString());
